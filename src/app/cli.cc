@@ -1,18 +1,121 @@
 #include "app/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
+#include "app/daemon.h"
+#include "app/state_report.h"
 #include "segd/build_info.h"
+#include "segd/config/config_loader.h"
+#include "segd/state/rocksdb_state_store.h"
 
 namespace segd {
+namespace {
+
+std::optional<std::string> GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+// Loads the config file (or the built-in defaults when `path` is empty) plus env overrides.
+StatusOr<SegdConfig> LoadConfig(const std::string& path) {
+  StatusOr<SegdConfig> config = path.empty() ? StatusOr<SegdConfig>(SegdConfig{})
+                                             : LoadConfigFile(path);
+  if (!config.ok()) return config;
+  SEGD_RETURN_IF_ERROR(ApplyEnvOverrides(&*config, GetEnv));
+  return config;
+}
+
+void SetUpLogging(const LogConfig& log) {
+  auto logger = spdlog::stderr_color_mt("segd");
+  if (log.format == "json") {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(log.level));
+  spdlog::set_default_logger(logger);
+}
+
+int InspectCustomer(const SegdConfig& config, const std::string& id) {
+  StorageOptions storage = config.storage;
+  storage.read_only = true;
+  auto store = OpenRocksDbStateStore(storage);
+  if (!store.ok()) {
+    std::fprintf(stderr, "segd: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<std::optional<CustomerState>> out;
+  if (Status s = (*store)->GetCustomers({id}, &out); !s.ok()) {
+    std::fprintf(stderr, "segd: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  if (!out[0]) {
+    std::fprintf(stderr, "segd: customer not found\n");
+    return 3;
+  }
+  std::printf("%s\n", CustomerStateJson(id, *out[0]).c_str());
+  return 0;
+}
+
+int InspectSummary(const SegdConfig& config) {
+  StorageOptions storage = config.storage;
+  storage.read_only = true;
+  auto store = OpenRocksDbStateStore(storage);
+  if (!store.ok()) {
+    std::fprintf(stderr, "segd: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  PrintStoreSummary(**store, nullptr, 0);
+  return 0;
+}
+
+}  // namespace
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"segd: streaming customer segmentation daemon"};
   app.set_version_flag("--version", std::string("segd ") + kVersion);
   app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("-c,--config", config_path,
+                 "YAML config file (default: built-in defaults; see config/segd.yaml)");
+
+  RunOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "consume events and keep segments up to date");
+  run->add_flag("--exit-when-caught-up", run_options.exit_when_caught_up,
+                "stop (cleanly) once every assigned partition has been consumed to its end");
+  run->add_flag("--summary", run_options.print_summary, "print a state summary on exit");
+
+  CLI::App* check = app.add_subcommand("check-config", "validate the config and exit");
+
+  CLI::App* inspect = app.add_subcommand("inspect", "read a store (the daemon may be running)");
+  inspect->require_subcommand(1);
+  std::string customer_id;
+  CLI::App* customer = inspect->add_subcommand("customer", "one customer's state as JSON");
+  customer->add_option("id", customer_id, "customer id")->required();
+  CLI::App* summary = inspect->add_subcommand("summary", "totals and a few customers");
+
   CLI11_PARSE(app, argc, argv);
-  return 0;
+
+  auto config = LoadConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "segd: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  SetUpLogging(config->log);
+  if (*check) {
+    std::printf("config ok\n");
+    return 0;
+  }
+  if (*run) return RunDaemon(*config, run_options);
+  if (*customer) return InspectCustomer(*config, customer_id);
+  if (*summary) return InspectSummary(*config);
+  return 2;
 }
 
 }  // namespace segd

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "kafka/kafka_config.h"
 #include "segd/kafka/message_producer.h"
@@ -26,9 +27,10 @@ class DeliveryCounter : public RdKafka::DeliveryReportCb {
   }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
-  std::string first_error() const {
+  // The first error since the previous call.
+  std::string TakeFirstError() {
     std::lock_guard<std::mutex> lock(mu_);
-    return first_error_;
+    return std::exchange(first_error_, std::string());
   }
 
  private:
@@ -57,9 +59,9 @@ class KafkaMessageProducer : public MessageProducer {
         hdrs = RdKafka::Headers::create();
         for (const auto& [name, v] : headers) hdrs->add(name, v.data(), v.size());
       }
-      RdKafka::ErrorCode err = producer_->produce(
-          topic, partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-          value.size(), key.data(), key.size(), 0, hdrs, nullptr);
+      RdKafka::ErrorCode err = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                                                  const_cast<char*>(value.data()), value.size(),
+                                                  key.data(), key.size(), 0, hdrs, nullptr);
       if (err == RdKafka::ERR_NO_ERROR) {  // ownership of hdrs passed to librdkafka
         producer_->poll(0);
         return Status::Ok();
@@ -75,9 +77,12 @@ class KafkaMessageProducer : public MessageProducer {
 
   Status Flush(int timeout_ms) override {
     RdKafka::ErrorCode err = producer_->flush(timeout_ms);
-    if (counter_->failed() > 0) {
-      return Unavailable(std::to_string(counter_->failed()) +
-                         " message(s) not delivered, first: " + counter_->first_error());
+    const uint64_t failed_now = counter_->failed();
+    const uint64_t new_failures = failed_now - failed_at_last_flush_;
+    failed_at_last_flush_ = failed_now;
+    if (new_failures > 0) {
+      return Unavailable(std::to_string(new_failures) +
+                         " message(s) not delivered, first: " + counter_->TakeFirstError());
     }
     if (err != RdKafka::ERR_NO_ERROR) {
       return Unavailable("flush: " + RdKafka::err2str(err) + ", " +
@@ -92,6 +97,7 @@ class KafkaMessageProducer : public MessageProducer {
  private:
   std::unique_ptr<DeliveryCounter> counter_;  // outlives producer_ (declared first)
   std::unique_ptr<RdKafka::Producer> producer_;
+  uint64_t failed_at_last_flush_ = 0;
 };
 
 }  // namespace

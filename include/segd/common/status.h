@@ -43,7 +43,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
@@ -58,7 +60,7 @@ template <typename T>
 class [[nodiscard]] StatusOr {
  public:
   StatusOr(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
-  StatusOr(T value) : value_(std::move(value)) {}                                   // NOLINT
+  StatusOr(T value) : value_(std::move(value)) {}                                  // NOLINT
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -87,8 +89,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace segd
 
 // Returns early from the calling function when `expr` yields a non-ok Status.
-#define SEGD_RETURN_IF_ERROR(expr)      \
-  do {                                  \
-    ::segd::Status segd_status_ = (expr); \
+#define SEGD_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::segd::Status segd_status_ = (expr);        \
     if (!segd_status_.ok()) return segd_status_; \
   } while (0)

@@ -34,7 +34,8 @@ class MessageProducer {
                                        const MessageHeaders& headers = {}) = 0;
 
   // Waits until every queued message is acknowledged or `timeout_ms` passes. Returns ok only if
-  // all messages produced so far were delivered; otherwise names the first failure.
+  // every message produced since the previous Flush was delivered; otherwise names the first
+  // failure. Either way the next Flush judges only messages produced after this one.
   [[nodiscard]] virtual Status Flush(int timeout_ms) = 0;
 
   virtual uint64_t delivered() const = 0;

@@ -1,0 +1,51 @@
+// segd's configuration: plain structs, each default written beside its field. Produced once by
+// the config loader at start-up, then read-only (safe to share between threads).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "segd/state/rocksdb_options.h"
+
+namespace segd {
+
+struct KafkaConfig {
+  std::string brokers = "127.0.0.1:9092";        // kafka.brokers (env SEGD_KAFKA_BROKERS)
+  std::string group_id = "segd";                 // kafka.group_id
+  std::string client_id = "segd";                // kafka.client_id
+  std::vector<std::string> topics = {"orders"};  // kafka.topics
+  std::string dead_letter_topic;                 // kafka.dead_letter_topic ("" = "<topic>.dlq")
+  std::string auto_offset_reset = "earliest";    // kafka.auto_offset_reset: earliest | error
+  int32_t session_timeout_ms = 10000;            // kafka.session_timeout_ms
+  int32_t heartbeat_interval_ms = 1000;          // kafka.heartbeat_interval_ms
+  int32_t fetch_wait_max_ms = 10;                // kafka.fetch_wait_max_ms
+  bool commit_offsets = true;                    // kafka.commit_offsets (lag monitoring only)
+  // kafka.properties: extra librdkafka properties, applied last (secrets via env, see README).
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+struct IngestConfig {
+  int32_t batch_max_events = 5000;                      // ingest.batch_max_events
+  int32_t batch_linger_ms = 100;                        // ingest.batch_linger_ms
+  int32_t poll_timeout_ms = 50;                         // ingest.poll_timeout_ms
+  int64_t max_event_bytes = 65536;                      // ingest.max_event_bytes
+  int64_t max_future_skew_seconds = 86400;              // ingest.max_future_skew_seconds
+  std::string min_event_time = "2000-01-01T00:00:00Z";  // ingest.min_event_time
+  int32_t dead_letter_timeout_ms = 30000;  // ingest.dead_letter_timeout_ms (per attempt)
+};
+
+struct LogConfig {
+  std::string level = "info";   // log.level: trace | debug | info | warn | error
+  std::string format = "text";  // log.format: text | json
+};
+
+struct SegdConfig {
+  KafkaConfig kafka;
+  StorageOptions storage;
+  IngestConfig ingest;
+  LogConfig log;
+};
+
+}  // namespace segd

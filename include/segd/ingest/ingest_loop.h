@@ -1,0 +1,60 @@
+// The consumer thread's main loop: polls a MessageSource, cuts micro-batches by event count or
+// linger time, commits them through the IngestPipeline, and serves partition moves. Everything
+// here runs on the consumer thread; ready() and caught_up() may be read from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "segd/common/status.h"
+#include "segd/ingest/ingest_pipeline.h"
+#include "segd/ingest/message_source.h"
+
+namespace segd {
+
+struct IngestLoopOptions {
+  size_t batch_max_events = 5000;
+  int batch_linger_ms = 100;
+  int poll_timeout_ms = 50;
+  bool commit_offsets = true;        // report positions to Kafka for lag monitoring
+  bool exit_when_caught_up = false;  // return once every assigned partition is at its end
+  int retry_backoff_ms = 500;        // between attempts of a batch whose dead letters failed
+};
+
+class IngestLoop : public PartitionListener {
+ public:
+  IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline);
+
+  // Consumes until `stop` becomes true (or, with exit_when_caught_up, until caught up), then
+  // commits what it holds and closes the source. Returns the first fatal error (storage failure,
+  // lost offsets); after an error nothing past the last committed batch was committed.
+  [[nodiscard]] Status Run(MessageSource* source, const std::atomic<bool>& stop);
+
+  Status OnAssigned(const std::vector<TopicPartition>& partitions,
+                    std::vector<int64_t>* start_offsets) override;
+  Status OnRevoked(const std::vector<TopicPartition>& partitions) override;
+
+  // True after the first assignment, until a fatal error.
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // True while every assigned partition was at its end at the last check.
+  bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
+
+ private:
+  Status CommitPending(const std::atomic<bool>* stop);
+  StatusOr<bool> CheckCaughtUp();
+
+  IngestLoopOptions options_;
+  IngestPipeline* pipeline_;
+  MessageSource* source_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
+  std::vector<RawMessage> pending_;
+  std::chrono::steady_clock::time_point first_pending_at_;
+  std::chrono::steady_clock::time_point last_caught_up_check_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> caught_up_{false};
+  bool assigned_once_ = false;
+};
+
+}  // namespace segd

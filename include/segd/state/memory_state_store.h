@@ -1,0 +1,41 @@
+// An in-memory StateStore for unit tests and tools: same contract as the RocksDB store, minus
+// durability. Safe for one writer concurrent with readers (one mutex).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "segd/state/state_store.h"
+
+namespace segd {
+
+class MemoryStateStore : public StateStore {
+ public:
+  Status GetCustomers(const std::vector<std::string_view>& ids,
+                      std::vector<std::optional<CustomerState>>* out) override;
+  Status GetOrders(const std::vector<std::string_view>& order_keys,
+                   std::vector<std::optional<OrderRecord>>* out) override;
+  Status HasEvents(const std::vector<std::string_view>& event_ids, std::vector<bool>* out) override;
+  Status ScanOrders(std::string_view customer_id,
+                    const std::function<void(std::string_view, const OrderRecord&)>& fn) override;
+  Status ScanCustomers(
+      const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
+  Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
+  StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
+  Status Commit(const StateDelta& delta) override;
+
+  // Number of commits so far (tests use it to check batching).
+  int commits() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, CustomerState, std::less<>> customers_;
+  std::map<std::string, OrderRecord, std::less<>> orders_;
+  std::set<std::string, std::less<>> events_;
+  std::map<TopicPartition, PartitionProgress> progress_;
+  std::map<std::string, std::string, std::less<>> meta_;
+  int commits_ = 0;
+};
+
+}  // namespace segd

@@ -1,0 +1,17 @@
+// Settings of the RocksDB state store (config section `storage`). Value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace segd {
+
+struct StorageOptions {
+  std::string path = "data/segd";  // storage.path: the RocksDB directory (created if missing)
+  bool sync_writes = false;        // storage.sync_writes: fsync the WAL on every commit
+  int64_t block_cache_mb = 128;    // storage.block_cache_mb
+  int64_t write_buffer_mb = 64;    // storage.write_buffer_mb (per column family)
+  bool read_only = false;          // open without the lock, for inspection of a stopped store
+};
+
+}  // namespace segd

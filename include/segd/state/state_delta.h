@@ -1,0 +1,24 @@
+// The writes of one micro-batch, applied by StateStore::Commit in one atomic write. Points into
+// the MicroBatch that built it; valid while that batch is unchanged. Owned by the consumer thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "segd/state/customer_state.h"
+#include "segd/state/order_record.h"
+#include "segd/state/partition_progress.h"
+
+namespace segd {
+
+struct StateDelta {
+  std::vector<std::pair<std::string_view, const CustomerState*>> customers;  // by customer id
+  std::vector<std::pair<std::string_view, const OrderRecord*>> orders;       // by OrderKey
+  std::vector<std::string_view> event_ids;                                   // newly applied
+  std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
+  std::vector<std::pair<std::string, std::string>> meta;  // opaque blobs (models, ...) by name
+};
+
+}  // namespace segd

@@ -1,0 +1,52 @@
+// Durable per-customer state. Implementations are safe for one writer (the consumer thread,
+// which alone calls Commit) concurrent with any number of readers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segd/common/status.h"
+#include "segd/state/customer_state.h"
+#include "segd/state/order_record.h"
+#include "segd/state/partition_progress.h"
+#include "segd/state/state_delta.h"
+
+namespace segd {
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Batched point reads: out[i] answers keys[i] (nullopt / false when absent). `out` is resized.
+  [[nodiscard]] virtual Status GetCustomers(const std::vector<std::string_view>& ids,
+                                            std::vector<std::optional<CustomerState>>* out) = 0;
+  [[nodiscard]] virtual Status GetOrders(const std::vector<std::string_view>& order_keys,
+                                         std::vector<std::optional<OrderRecord>>* out) = 0;
+  [[nodiscard]] virtual Status HasEvents(const std::vector<std::string_view>& event_ids,
+                                         std::vector<bool>* out) = 0;
+
+  // Calls `fn(order_key, record)` for every stored order of `customer_id`, in key order.
+  [[nodiscard]] virtual Status ScanOrders(
+      std::string_view customer_id,
+      const std::function<void(std::string_view, const OrderRecord&)>& fn) = 0;
+
+  // Calls `fn(customer_id, state)` for every stored customer in key order until it returns false.
+  [[nodiscard]] virtual Status ScanCustomers(
+      const std::function<bool(std::string_view, const CustomerState&)>& fn) = 0;
+
+  // Every partition this store has progress for.
+  [[nodiscard]] virtual Status ReadProgress(
+      std::vector<std::pair<TopicPartition, PartitionProgress>>* out) = 0;
+
+  [[nodiscard]] virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view name) = 0;
+
+  // Applies every write of `delta` atomically and durably (per the store's sync setting): after a
+  // crash either all of it or none of it is visible.
+  [[nodiscard]] virtual Status Commit(const StateDelta& delta) = 0;
+};
+
+}  // namespace segd

@@ -1,0 +1,98 @@
+#include "app/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+
+#include "app/state_report.h"
+#include "segd/event/event_time.h"
+#include "segd/ingest/ingest_loop.h"
+#include "segd/kafka/kafka_dead_letter_sink.h"
+#include "segd/kafka/kafka_message_source.h"
+#include "segd/state/rocksdb_state_store.h"
+
+namespace segd {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+DecoderOptions ToDecoderOptions(const IngestConfig& c) {
+  DecoderOptions d;
+  d.max_event_bytes = static_cast<size_t>(c.max_event_bytes);
+  d.max_future_skew_ms = c.max_future_skew_seconds * 1000;
+  d.min_event_time_ms = *ParseRfc3339Ms(c.min_event_time);  // validated by the loader
+  return d;
+}
+
+IngestLoopOptions ToLoopOptions(const SegdConfig& c, const RunOptions& run) {
+  IngestLoopOptions o;
+  o.batch_max_events = static_cast<size_t>(c.ingest.batch_max_events);
+  o.batch_linger_ms = c.ingest.batch_linger_ms;
+  o.poll_timeout_ms = c.ingest.poll_timeout_ms;
+  o.commit_offsets = c.kafka.commit_offsets;
+  o.exit_when_caught_up = run.exit_when_caught_up;
+  return o;
+}
+
+}  // namespace
+
+int RunDaemon(const SegdConfig& config, const RunOptions& options) {
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGINT, OnStopSignal);
+  auto store = OpenRocksDbStateStore(config.storage);
+  if (!store.ok()) {
+    spdlog::error("cannot open state store: {}", store.status().ToString());
+    return 1;
+  }
+  ProducerOptions producer_options{config.kafka.brokers, config.kafka.client_id + "-dlq",
+                                   config.kafka.properties};
+  producer_options.properties.emplace_back("message.timeout.ms",
+                                           std::to_string(config.ingest.dead_letter_timeout_ms));
+  auto producer = NewKafkaProducer(producer_options);
+  if (!producer.ok()) {
+    spdlog::error("cannot create dead-letter producer: {}", producer.status().ToString());
+    return 1;
+  }
+  auto dlq = NewKafkaDeadLetterSink(std::move(*producer), config.kafka.dead_letter_topic,
+                                    config.ingest.dead_letter_timeout_ms);
+  IngestStats stats;
+  IngestPipeline pipeline(ToDecoderOptions(config.ingest), store->get(), dlq.get(), &stats,
+                          WallClockMs);
+  if (Status s = pipeline.Load(); !s.ok()) {
+    spdlog::error("cannot read stored progress: {}", s.ToString());
+    return 1;
+  }
+  IngestLoop loop(ToLoopOptions(config, options), &pipeline);
+  auto source = NewKafkaMessageSource(config.kafka, &loop);
+  if (!source.ok()) {
+    spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());
+    return 1;
+  }
+  spdlog::info("segd started brokers={} topics={} store={}", config.kafka.brokers,
+               config.kafka.topics.size(), config.storage.path);
+  const auto start = std::chrono::steady_clock::now();
+  Status result = loop.Run(source->get(), g_stop);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info("segd stopped messages={} applied={} duplicates={} rejected={} seconds={:.2f}",
+               stats.messages.load(), stats.applied(), stats.duplicates(), stats.rejected_total(),
+               seconds);
+  if (!result.ok()) {
+    spdlog::error("consumption stopped: {}", result.ToString());
+    return 1;
+  }
+  if (options.print_summary) PrintStateReport(**store, pipeline, stats, seconds);
+  return 0;
+}
+
+}  // namespace segd

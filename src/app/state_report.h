@@ -1,0 +1,25 @@
+// Human- and machine-readable reports of what a state store holds (`segd run --summary`,
+// `segd inspect`). Called on the main thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "segd/ingest/ingest_pipeline.h"
+#include "segd/state/state_store.h"
+
+namespace segd {
+
+// One customer's stored state as a JSON object (times in RFC 3339).
+std::string CustomerStateJson(std::string_view id, const CustomerState& state);
+
+// Prints totals over the store (customers, orders, per-partition progress) and a few customers'
+// state to stdout. `stats`/`seconds` describe this run; pass nullptr/0 for a stopped store.
+void PrintStoreSummary(StateStore& store, const IngestStats* stats, double seconds);
+
+inline void PrintStateReport(StateStore& store, const IngestPipeline&, const IngestStats& stats,
+                             double seconds) {
+  PrintStoreSummary(store, &stats, seconds);
+}
+
+}  // namespace segd

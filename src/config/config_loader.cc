@@ -1,0 +1,239 @@
+// yaml-cpp stays inside this file: the rest of segd sees only SegdConfig.
+#include "segd/config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "segd/event/event_time.h"
+
+namespace segd {
+namespace {
+
+// Reads one YAML mapping, remembering which keys were consumed so that the rest can be reported
+// as unknown. Errors carry the dotted path of the offending key.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
+
+  Status CheckIsMap() const {
+    if (!node_ || node_.IsNull() || node_.IsMap()) return Status::Ok();
+    return InvalidArgument(path_ + ": expected a mapping");
+  }
+
+  YAML::Node Child(const std::string& key) {
+    seen_.insert(key);
+    return node_ ? node_[key] : YAML::Node();
+  }
+  std::string PathOf(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+
+  template <typename T>
+  Status Get(const std::string& key, T* out, T min_value, T max_value) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    T parsed{};
+    if (!v.IsScalar() || !YAML::convert<T>::decode(v, parsed)) {
+      return InvalidArgument(PathOf(key) + ": expected an integer, got '" + Text(v) + "'");
+    }
+    if (parsed < min_value || parsed > max_value) {
+      return InvalidArgument(PathOf(key) + ": " + std::to_string(parsed) + " is outside " +
+                             std::to_string(min_value) + ".." + std::to_string(max_value));
+    }
+    *out = parsed;
+    return Status::Ok();
+  }
+
+  Status GetBool(const std::string& key, bool* out) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, *out)) {
+      return InvalidArgument(PathOf(key) + ": expected true or false, got '" + Text(v) + "'");
+    }
+    return Status::Ok();
+  }
+
+  Status GetString(const std::string& key, std::string* out, bool allow_empty = true) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    if (!v.IsScalar()) return InvalidArgument(PathOf(key) + ": expected a string");
+    if (!allow_empty && v.Scalar().empty()) return InvalidArgument(PathOf(key) + ": is empty");
+    *out = v.Scalar();
+    return Status::Ok();
+  }
+
+  Status GetChoice(const std::string& key, std::string* out, const std::set<std::string>& allowed) {
+    SEGD_RETURN_IF_ERROR(GetString(key, out));
+    if (allowed.contains(*out)) return Status::Ok();
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return InvalidArgument(PathOf(key) + ": '" + *out + "' is not one of " + list);
+  }
+
+  Status GetStringList(const std::string& key, std::vector<std::string>* out) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    if (!v.IsSequence() || v.size() == 0) {
+      return InvalidArgument(PathOf(key) + ": expected a non-empty list of strings");
+    }
+    out->clear();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].IsScalar() || v[i].Scalar().empty()) {
+        return InvalidArgument(PathOf(key) + "[" + std::to_string(i) + "]: expected a string");
+      }
+      out->push_back(v[i].Scalar());
+    }
+    return Status::Ok();
+  }
+
+  Status GetStringMap(const std::string& key,
+                      std::vector<std::pair<std::string, std::string>>* out) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    if (!v.IsMap()) return InvalidArgument(PathOf(key) + ": expected a mapping");
+    for (const auto& kv : v) {
+      const std::string name = kv.first.as<std::string>();
+      if (!kv.second.IsScalar()) {
+        return InvalidArgument(PathOf(key) + "." + name + ": expected a scalar value");
+      }
+      out->emplace_back(name, kv.second.Scalar());
+    }
+    return Status::Ok();
+  }
+
+  // Fails on the first key of this mapping that no Get* asked for.
+  Status RejectUnknown() const {
+    if (!node_ || !node_.IsMap()) return Status::Ok();
+    for (const auto& kv : node_) {
+      const std::string key = kv.first.as<std::string>();
+      if (!seen_.contains(key)) return InvalidArgument(PathOf(key) + ": unknown key");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static std::string Text(const YAML::Node& v) {
+    return v.IsScalar() ? v.Scalar() : "<non-scalar>";
+  }
+
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+constexpr int32_t kMaxInt32 = 2'147'483'647;
+
+Status LoadKafka(Section& s, KafkaConfig* k) {
+  SEGD_RETURN_IF_ERROR(s.GetString("brokers", &k->brokers, false));
+  SEGD_RETURN_IF_ERROR(s.GetString("group_id", &k->group_id, false));
+  SEGD_RETURN_IF_ERROR(s.GetString("client_id", &k->client_id, false));
+  SEGD_RETURN_IF_ERROR(s.GetStringList("topics", &k->topics));
+  SEGD_RETURN_IF_ERROR(s.GetString("dead_letter_topic", &k->dead_letter_topic));
+  SEGD_RETURN_IF_ERROR(
+      s.GetChoice("auto_offset_reset", &k->auto_offset_reset, {"earliest", "error"}));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("session_timeout_ms", &k->session_timeout_ms, 1000, 3'600'000));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("heartbeat_interval_ms", &k->heartbeat_interval_ms, 100, 3'600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("fetch_wait_max_ms", &k->fetch_wait_max_ms, 0, 300'000));
+  SEGD_RETURN_IF_ERROR(s.GetBool("commit_offsets", &k->commit_offsets));
+  SEGD_RETURN_IF_ERROR(s.GetStringMap("properties", &k->properties));
+  if (k->heartbeat_interval_ms >= k->session_timeout_ms) {
+    return InvalidArgument(s.PathOf("heartbeat_interval_ms") +
+                           ": must be lower than kafka.session_timeout_ms");
+  }
+  return s.RejectUnknown();
+}
+
+Status LoadStorage(Section& s, StorageOptions* o) {
+  SEGD_RETURN_IF_ERROR(s.GetString("path", &o->path, false));
+  SEGD_RETURN_IF_ERROR(s.GetBool("sync_writes", &o->sync_writes));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("block_cache_mb", &o->block_cache_mb, 8, 1 << 20));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("write_buffer_mb", &o->write_buffer_mb, 4, 4096));
+  return s.RejectUnknown();
+}
+
+Status LoadIngest(Section& s, IngestConfig* i) {
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("batch_max_events", &i->batch_max_events, 1, 1'000'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("batch_linger_ms", &i->batch_linger_ms, 0, 60'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("poll_timeout_ms", &i->poll_timeout_ms, 1, 10'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("max_event_bytes", &i->max_event_bytes, 256, 16 << 20));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("max_future_skew_seconds", &i->max_future_skew_seconds, 0,
+                                      10LL * 365 * 86400));
+  SEGD_RETURN_IF_ERROR(s.GetString("min_event_time", &i->min_event_time, false));
+  if (!ParseRfc3339Ms(i->min_event_time)) {
+    return InvalidArgument(s.PathOf("min_event_time") + ": '" + i->min_event_time +
+                           "' is not an RFC 3339 timestamp");
+  }
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("dead_letter_timeout_ms", &i->dead_letter_timeout_ms, 100, kMaxInt32));
+  return s.RejectUnknown();
+}
+
+Status LoadLog(Section& s, LogConfig* l) {
+  SEGD_RETURN_IF_ERROR(
+      s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
+  SEGD_RETURN_IF_ERROR(s.GetChoice("format", &l->format, {"text", "json"}));
+  return s.RejectUnknown();
+}
+
+template <typename T>
+Status LoadSection(Section& root, const std::string& key, T* out, Status (*load)(Section&, T*)) {
+  Section s(root.Child(key), root.PathOf(key));
+  SEGD_RETURN_IF_ERROR(s.CheckIsMap());
+  return load(s, out);
+}
+
+}  // namespace
+
+StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument("line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  SegdConfig config;
+  Section s(root, "");
+  if (root && !root.IsNull() && !root.IsMap())
+    return InvalidArgument("top level: expected a mapping");
+  try {
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "kafka", &config.kafka, LoadKafka));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "storage", &config.storage, LoadStorage));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "ingest", &config.ingest, LoadIngest));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
+    SEGD_RETURN_IF_ERROR(s.RejectUnknown());
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument("line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return config;
+}
+
+StatusOr<SegdConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("config file " + path + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto config = ParseConfig(text.str());
+  if (!config.ok()) return InvalidArgument("config " + path + ": " + config.status().message());
+  return config;
+}
+
+Status ApplyEnvOverrides(SegdConfig* config,
+                         const std::function<std::optional<std::string>(const char*)>& getenv) {
+  if (auto v = getenv("SEGD_KAFKA_BROKERS"); v && !v->empty()) config->kafka.brokers = *v;
+  if (auto v = getenv("SEGD_STORAGE_PATH"); v && !v->empty()) config->storage.path = *v;
+  if (auto v = getenv("SEGD_KAFKA_SASL_USERNAME"); v) {
+    config->kafka.properties.emplace_back("sasl.username", *v);
+  }
+  if (auto v = getenv("SEGD_KAFKA_SASL_PASSWORD"); v) {
+    config->kafka.properties.emplace_back("sasl.password", *v);
+  }
+  return Status::Ok();
+}
+
+}  // namespace segd

@@ -1,0 +1,104 @@
+#include "segd/ingest/ingest_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace segd {
+
+using Clock = std::chrono::steady_clock;
+
+IngestLoop::IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline)
+    : options_(options), pipeline_(pipeline) {}
+
+Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
+                              std::vector<int64_t>* start_offsets) {
+  start_offsets->clear();
+  for (const TopicPartition& tp : partitions) {
+    const bool known = pipeline_->progress().contains(tp);
+    start_offsets->push_back(known ? pipeline_->ResumeOffset(tp) : kOffsetBeginning);
+  }
+  assigned_once_ = true;
+  caught_up_.store(false, std::memory_order_release);
+  ready_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
+  // Commit everything consumed so far: the next owner resumes from the committed offsets.
+  return CommitPending(stop_);
+}
+
+Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
+  if (pending_.empty()) return Status::Ok();
+  for (int attempt = 1;; ++attempt) {
+    Status s = pipeline_->Process(pending_);
+    if (s.ok()) break;
+    if (s.code() != StatusCode::kUnavailable) return s;  // storage: fatal
+    if (stop != nullptr && stop->load()) {
+      // Not committed, so these messages will be consumed again after restart: nothing is lost.
+      spdlog::warn("stopping with an uncommitted batch of {} messages: {}", pending_.size(),
+                   s.ToString());
+      pending_.clear();
+      return Status::Ok();
+    }
+    spdlog::warn("batch attempt {} failed, retrying: {}", attempt, s.ToString());
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retry_backoff_ms));
+  }
+  if (options_.commit_offsets && source_ != nullptr) {
+    std::vector<std::pair<TopicPartition, int64_t>> offsets;
+    for (const auto& [tp, p] : pipeline_->progress()) offsets.emplace_back(tp, p.next_offset);
+    source_->CommitForMonitoring(offsets);
+  }
+  pending_.clear();
+  return Status::Ok();
+}
+
+StatusOr<bool> IngestLoop::CheckCaughtUp() {
+  const std::vector<TopicPartition> assignment = source_->Assignment();
+  if (assignment.empty()) return false;
+  for (const TopicPartition& tp : assignment) {
+    auto end = source_->EndOffset(tp, 5000);
+    if (!end.ok()) return false;  // transient: ask again later
+    if (pipeline_->ResumeOffset(tp) < *end) return false;
+  }
+  return true;
+}
+
+Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
+  source_ = source;
+  stop_ = &stop;
+  Status result;
+  while (!stop.load()) {
+    const size_t before = pending_.size();
+    result = source->Poll(options_.poll_timeout_ms, options_.batch_max_events - before, &pending_);
+    if (!result.ok()) break;
+    const bool idle = pending_.size() == before;
+    if (before == 0 && !idle) first_pending_at_ = Clock::now();
+    const bool full = pending_.size() >= options_.batch_max_events;
+    const bool lingered =
+        !pending_.empty() &&
+        Clock::now() - first_pending_at_ >= std::chrono::milliseconds(options_.batch_linger_ms);
+    if (full || lingered || (idle && !pending_.empty())) {
+      result = CommitPending(&stop);
+      if (!result.ok()) break;
+    }
+    if (idle && pending_.empty() &&
+        Clock::now() - last_caught_up_check_ > std::chrono::milliseconds(200)) {
+      last_caught_up_check_ = Clock::now();
+      auto caught_up = CheckCaughtUp();
+      caught_up_.store(caught_up.ok() && *caught_up, std::memory_order_release);
+      if (options_.exit_when_caught_up && caught_up_.load()) break;
+    }
+  }
+  if (result.ok()) result = CommitPending(&stop);
+  if (!result.ok()) {
+    ready_.store(false, std::memory_order_release);
+    pending_.clear();  // never commit past a failure
+    (void)source->Close();
+    return result;
+  }
+  return source->Close();
+}
+
+}  // namespace segd

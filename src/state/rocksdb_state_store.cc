@@ -1,0 +1,224 @@
+// Column families: default (meta blobs), customers, orders, events (applied event ids, empty
+// values), progress (per-partition offsets and counters). One WriteBatch per Commit covers all
+// of them, which is what makes offsets and state move together (design invariant 1).
+#include "segd/state/rocksdb_state_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "segd/state/state_codec.h"
+
+namespace segd {
+namespace {
+
+enum Cf { kMeta = 0, kCustomers, kOrders, kEvents, kProgress, kCfCount };
+constexpr const char* kCfNames[kCfCount] = {"default", "customers", "orders", "events", "progress"};
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
+  if (s.IsIOError()) return IoError(what + ": " + s.ToString());
+  return Internal(what + ": " + s.ToString());
+}
+
+class RocksDbStateStore : public StateStore {
+ public:
+  RocksDbStateStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
+                    bool sync)
+      : db_(std::move(db)), cfs_(std::move(cfs)) {
+    write_options_.sync = sync;
+  }
+  ~RocksDbStateStore() override {
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+    db_->Close();
+  }
+
+  Status GetCustomers(const std::vector<std::string_view>& ids,
+                      std::vector<std::optional<CustomerState>>* out) override {
+    return MultiGet(kCustomers, ids, out, DecodeCustomerState);
+  }
+  Status GetOrders(const std::vector<std::string_view>& keys,
+                   std::vector<std::optional<OrderRecord>>* out) override {
+    return MultiGet(kOrders, keys, out, DecodeOrderRecord);
+  }
+  Status HasEvents(const std::vector<std::string_view>& ids, std::vector<bool>* out) override;
+  Status ScanOrders(std::string_view customer_id,
+                    const std::function<void(std::string_view, const OrderRecord&)>& fn) override;
+  Status ScanCustomers(
+      const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
+  Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
+  StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
+  Status Commit(const StateDelta& delta) override;
+
+ private:
+  template <typename T, typename Decode>
+  Status MultiGet(Cf cf, const std::vector<std::string_view>& keys,
+                  std::vector<std::optional<T>>* out, Decode decode);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  rocksdb::WriteOptions write_options_;
+  std::string scratch_;  // Commit's encoding buffer (Commit runs on one thread)
+};
+
+template <typename T, typename Decode>
+Status RocksDbStateStore::MultiGet(Cf cf, const std::vector<std::string_view>& keys,
+                                   std::vector<std::optional<T>>* out, Decode decode) {
+  out->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return Status::Ok();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cfs_[cf], keys.size(), slices.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    SEGD_RETURN_IF_ERROR(FromRocks(statuses[i], std::string("read ") + kCfNames[cf]));
+    T value;
+    SEGD_RETURN_IF_ERROR(decode(values[i].ToStringView(), &value));
+    (*out)[i] = std::move(value);
+  }
+  return Status::Ok();
+}
+
+Status RocksDbStateStore::HasEvents(const std::vector<std::string_view>& ids,
+                                    std::vector<bool>* out) {
+  out->assign(ids.size(), false);
+  if (ids.empty()) return Status::Ok();
+  std::vector<rocksdb::Slice> slices(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cfs_[kEvents], ids.size(), slices.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    SEGD_RETURN_IF_ERROR(FromRocks(statuses[i], "read events"));
+    (*out)[i] = true;
+  }
+  return Status::Ok();
+}
+
+Status RocksDbStateStore::ScanOrders(
+    std::string_view customer_id,
+    const std::function<void(std::string_view, const OrderRecord&)>& fn) {
+  const std::string prefix = OrderKeyPrefix(customer_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kOrders]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    OrderRecord r;
+    SEGD_RETURN_IF_ERROR(DecodeOrderRecord(it->value().ToStringView(), &r));
+    fn(it->key().ToStringView(), r);
+  }
+  return FromRocks(it->status(), "scan orders");
+}
+
+Status RocksDbStateStore::ScanCustomers(
+    const std::function<bool(std::string_view, const CustomerState&)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a full scan must not evict the hot set
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kCustomers]));
+  CustomerState s;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    SEGD_RETURN_IF_ERROR(DecodeCustomerState(it->value().ToStringView(), &s));
+    if (!fn(it->key().ToStringView(), s)) break;
+  }
+  return FromRocks(it->status(), "scan customers");
+}
+
+Status RocksDbStateStore::ReadProgress(
+    std::vector<std::pair<TopicPartition, PartitionProgress>>* out) {
+  out->clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kProgress]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    TopicPartition tp;
+    PartitionProgress p;
+    SEGD_RETURN_IF_ERROR(DecodePartitionKey(it->key().ToStringView(), &tp));
+    SEGD_RETURN_IF_ERROR(DecodePartitionProgress(it->value().ToStringView(), &p));
+    out->emplace_back(std::move(tp), p);
+  }
+  return FromRocks(it->status(), "read progress");
+}
+
+StatusOr<std::optional<std::string>> RocksDbStateStore::GetMeta(std::string_view name) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], name, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  SEGD_RETURN_IF_ERROR(FromRocks(s, "read meta"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status RocksDbStateStore::Commit(const StateDelta& delta) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, state] : delta.customers) {
+    scratch_.clear();
+    EncodeCustomerState(*state, &scratch_);
+    SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kCustomers], id, scratch_), "batch"));
+  }
+  for (const auto& [key, record] : delta.orders) {
+    scratch_.clear();
+    EncodeOrderRecord(*record, &scratch_);
+    SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kOrders], key, scratch_), "batch"));
+  }
+  for (std::string_view id : delta.event_ids) {
+    SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kEvents], id, rocksdb::Slice()), "batch"));
+  }
+  for (const auto& [tp, progress] : delta.progress) {
+    scratch_.clear();
+    EncodePartitionProgress(progress, &scratch_);
+    SEGD_RETURN_IF_ERROR(
+        FromRocks(batch.Put(cfs_[kProgress], PartitionKey(tp), scratch_), "batch"));
+  }
+  for (const auto& [name, blob] : delta.meta) {
+    SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kMeta], name, blob), "batch"));
+  }
+  return FromRocks(db_->Write(write_options_, &batch), "commit");
+}
+
+rocksdb::ColumnFamilyOptions MakeCfOptions(const StorageOptions& o,
+                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap misses for new keys
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = static_cast<size_t>(o.write_buffer_mb) << 20;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  return cf;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions& o) {
+  std::error_code ec;
+  if (!o.read_only) std::filesystem::create_directories(o.path, ec);
+  if (ec) return IoError("storage.path " + o.path + ": " + ec.message());
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !o.read_only;
+  db_options.create_missing_column_families = !o.read_only;
+  db_options.max_background_jobs = 2;
+  auto cache = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_mb) << 20);
+  const rocksdb::ColumnFamilyOptions cf_options = MakeCfOptions(o, cache);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      o.read_only ? rocksdb::DB::OpenForReadOnly(db_options, o.path, descriptors, &handles, &raw)
+                  : rocksdb::DB::Open(db_options, o.path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    return FromRocks(s, "open state store at " + o.path +
+                            (s.IsIOError() ? " (is another segd using it, or is the directory "
+                                             "unwritable?)"
+                                           : ""));
+  }
+  return std::unique_ptr<StateStore>(
+      new RocksDbStateStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), o.sync_writes));
+}
+
+}  // namespace segd

@@ -1,0 +1,100 @@
+#include "segd/config/config_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace segd {
+namespace {
+
+std::string ErrorOf(const std::string& yaml) {
+  auto c = ParseConfig(yaml);
+  EXPECT_FALSE(c.ok()) << yaml;
+  return c.ok() ? "" : c.status().message();
+}
+
+TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
+  auto c = LoadConfigFile(std::string(SEGD_SOURCE_DIR) + "/config/segd.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const SegdConfig d;
+  EXPECT_EQ(c->kafka.brokers, d.kafka.brokers);
+  EXPECT_EQ(c->kafka.topics, d.kafka.topics);
+  EXPECT_EQ(c->kafka.session_timeout_ms, d.kafka.session_timeout_ms);
+  EXPECT_EQ(c->kafka.fetch_wait_max_ms, d.kafka.fetch_wait_max_ms);
+  EXPECT_EQ(c->storage.path, d.storage.path);
+  EXPECT_EQ(c->storage.block_cache_mb, d.storage.block_cache_mb);
+  EXPECT_EQ(c->ingest.batch_max_events, d.ingest.batch_max_events);
+  EXPECT_EQ(c->ingest.max_future_skew_seconds, d.ingest.max_future_skew_seconds);
+  EXPECT_EQ(c->ingest.min_event_time, d.ingest.min_event_time);
+  EXPECT_EQ(c->log.level, d.log.level);
+}
+
+TEST(ConfigLoaderTest, ReadsValues) {
+  auto c = ParseConfig(R"(
+kafka: {brokers: "h:1", topics: [a, b], properties: {linger.ms: 5}}
+storage: {path: /x, sync_writes: true}
+ingest: {batch_max_events: 10}
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->kafka.brokers, "h:1");
+  EXPECT_EQ(c->kafka.topics, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(c->kafka.properties.size(), 1u);
+  EXPECT_EQ(c->kafka.properties[0].second, "5");
+  EXPECT_TRUE(c->storage.sync_writes);
+  EXPECT_EQ(c->ingest.batch_max_events, 10);
+}
+
+TEST(ConfigLoaderTest, UnknownKeyIsRejectedWithItsPath) {
+  EXPECT_EQ(ErrorOf("kafka: {brokerz: x}"), "kafka.brokerz: unknown key");
+  EXPECT_EQ(ErrorOf("kafkaa: {}"), "kafkaa: unknown key");
+}
+
+TEST(ConfigLoaderTest, WrongTypeIsRejectedWithItsPath) {
+  EXPECT_EQ(ErrorOf("kafka: {session_timeout_ms: abc}"),
+            "kafka.session_timeout_ms: expected an integer, got 'abc'");
+  EXPECT_EQ(ErrorOf("storage: {sync_writes: maybe}"),
+            "storage.sync_writes: expected true or false, got 'maybe'");
+  EXPECT_EQ(ErrorOf("kafka: {topics: orders}"),
+            "kafka.topics: expected a non-empty list of strings");
+  EXPECT_EQ(ErrorOf("ingest: 5"), "ingest: expected a mapping");
+}
+
+TEST(ConfigLoaderTest, OutOfRangeAndBadChoicesAreRejected) {
+  EXPECT_EQ(ErrorOf("ingest: {batch_max_events: 0}"),
+            "ingest.batch_max_events: 0 is outside 1..1000000");
+  EXPECT_EQ(ErrorOf("kafka: {auto_offset_reset: latest}"),
+            "kafka.auto_offset_reset: 'latest' is not one of earliest, error");
+  EXPECT_EQ(ErrorOf("ingest: {min_event_time: yesterday}"),
+            "ingest.min_event_time: 'yesterday' is not an RFC 3339 timestamp");
+  EXPECT_EQ(ErrorOf("kafka: {session_timeout_ms: 2000, heartbeat_interval_ms: 2000}"),
+            "kafka.heartbeat_interval_ms: must be lower than kafka.session_timeout_ms");
+}
+
+TEST(ConfigLoaderTest, SyntaxErrorNamesTheLine) {
+  EXPECT_NE(ErrorOf("kafka:\n  brokers: [unclosed\n").find("line "), std::string::npos);
+}
+
+TEST(ConfigLoaderTest, MissingFileIsNamed) {
+  auto c = LoadConfigFile("/nonexistent/segd.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("/nonexistent/segd.yaml"), std::string::npos);
+}
+
+TEST(ConfigLoaderTest, EnvironmentOverridesBrokersPathAndSecrets) {
+  std::map<std::string, std::string> env = {{"SEGD_KAFKA_BROKERS", "b:9"},
+                                            {"SEGD_STORAGE_PATH", "/state"},
+                                            {"SEGD_KAFKA_SASL_PASSWORD", "s3cret"}};
+  SegdConfig c;
+  ASSERT_TRUE(ApplyEnvOverrides(&c, [&](const char* name) -> std::optional<std::string> {
+                auto it = env.find(name);
+                return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+              }).ok());
+  EXPECT_EQ(c.kafka.brokers, "b:9");
+  EXPECT_EQ(c.storage.path, "/state");
+  ASSERT_EQ(c.kafka.properties.size(), 1u);
+  EXPECT_EQ(c.kafka.properties[0],
+            (std::pair<std::string, std::string>{"sasl.password", "s3cret"}));
+}
+
+}  // namespace
+}  // namespace segd
