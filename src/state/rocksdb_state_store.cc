@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -208,9 +209,19 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
   for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      o.read_only ? rocksdb::DB::OpenForReadOnly(db_options, o.path, descriptors, &handles, &raw)
-                  : rocksdb::DB::Open(db_options, o.path, descriptors, &handles, &raw);
+  rocksdb::Status s;
+  if (o.read_only) {
+    // A secondary instance is RocksDB's supported way to read a store that a running primary
+    // writes; it needs a private directory for its own info log.
+    db_options.max_open_files = -1;
+    const auto secondary =
+        std::filesystem::temp_directory_path() / ("segd-secondary-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(secondary, ec);
+    s = rocksdb::DB::OpenAsSecondary(db_options, o.path, secondary.string(), descriptors, &handles,
+                                     &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, o.path, descriptors, &handles, &raw);
+  }
   if (!s.ok()) {
     return FromRocks(s, "open state store at " + o.path +
                             (s.IsIOError() ? " (is another segd using it, or is the directory "
