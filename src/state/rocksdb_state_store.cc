@@ -188,6 +188,10 @@ rocksdb::ColumnFamilyOptions MakeCfOptions(const StorageOptions& o,
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = static_cast<size_t>(o.write_buffer_mb) << 20;
+  // Most lookups on the ingest path are for keys that do not exist yet (new event ids, new
+  // orders): a memtable bloom filter answers those without walking the skiplist.
+  cf.memtable_prefix_bloom_size_ratio = 0.05;
+  cf.memtable_whole_key_filtering = true;
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
   return cf;
