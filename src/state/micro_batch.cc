@@ -48,20 +48,19 @@ Status MicroBatch::Prefetch(std::span<const Event> events) {
   return Status::Ok();
 }
 
-StatusOr<bool> MicroBatch::EventSeen(std::string_view event_id) {
-  const std::string id(event_id);
+StatusOr<bool> MicroBatch::EventSeen(std::string_view id) {
   if (applied_events_.contains(id) || seen_events_.contains(id)) return true;
   if (checked_events_.contains(id)) return false;
   std::vector<bool> has;
-  SEGD_RETURN_IF_ERROR(store_->HasEvents({event_id}, &has));
-  (has[0] ? seen_events_ : checked_events_).insert(id);
+  SEGD_RETURN_IF_ERROR(store_->HasEvents({id}, &has));
+  (has[0] ? seen_events_ : checked_events_).emplace(id);
   return bool(has[0]);
 }
 
 void MicroBatch::MarkEventApplied(std::string_view event_id) { applied_events_.emplace(event_id); }
 
 StatusOr<const CustomerState*> MicroBatch::FindCustomer(std::string_view customer_id) {
-  auto it = customers_.find(std::string(customer_id));
+  auto it = customers_.find(customer_id);
   if (it == customers_.end()) {
     std::vector<std::optional<CustomerState>> out;
     SEGD_RETURN_IF_ERROR(store_->GetCustomers({customer_id}, &out));
@@ -82,10 +81,11 @@ StatusOr<const OrderRecord*> MicroBatch::FindOrder(std::string_view order_key) {
 }
 
 void MicroBatch::PutCustomer(std::string_view customer_id, const CustomerState& state) {
-  Slot<CustomerState>& slot = customers_[std::string(customer_id)];
-  if (!slot.dirty) ++dirty_customers_;
-  slot.value = state;
-  slot.dirty = true;
+  auto it = customers_.find(customer_id);
+  if (it == customers_.end()) it = customers_.try_emplace(std::string(customer_id)).first;
+  if (!it->second.dirty) ++dirty_customers_;
+  it->second.value = state;
+  it->second.dirty = true;
 }
 
 void MicroBatch::PutOrder(std::string_view order_key, const OrderRecord& record) {

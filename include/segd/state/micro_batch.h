@@ -60,6 +60,13 @@ class MicroBatch {
   size_t dirty_customers() const { return dirty_customers_; }
 
  private:
+  // Hashing by string_view lets lookups use the event's fields without building a key string.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using IdSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
   template <typename T>
   struct Slot {
     std::optional<T> value;  // nullopt: known to be absent
@@ -67,11 +74,11 @@ class MicroBatch {
   };
 
   StateStore* store_;
-  std::unordered_map<std::string, Slot<CustomerState>> customers_;
+  std::unordered_map<std::string, Slot<CustomerState>, StringHash, std::equal_to<>> customers_;
   std::map<std::string, Slot<OrderRecord>, std::less<>> orders_;  // ordered for ForEachOrder
-  std::unordered_set<std::string> seen_events_;                   // applied before this batch
-  std::unordered_set<std::string> applied_events_;                // applied in this batch
-  std::unordered_set<std::string> checked_events_;  // looked up, known not applied before
+  IdSet seen_events_;                                             // applied before this batch
+  IdSet applied_events_;                                          // applied in this batch
+  IdSet checked_events_;  // looked up, known not applied before
   std::map<TopicPartition, PartitionProgress> progress_;
   std::vector<std::pair<std::string, std::string>> meta_;
   size_t dirty_customers_ = 0;
