@@ -91,7 +91,7 @@ double EndToEndRate(const std::string& brokers, const std::string& topic, size_t
   Clock::time_point first{};
   std::thread watcher([&] {
     while (stats.messages.load() == 0 && !stop.load()) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     first = Clock::now();
   });
@@ -103,6 +103,9 @@ double EndToEndRate(const std::string& brokers, const std::string& topic, size_t
     std::fprintf(stderr, "applied %llu of %zu\n", (unsigned long long)stats.applied(), events);
     std::abort();
   }
+  std::printf("  run %d: %llu batches, %.0f messages per batch\n", run,
+              (unsigned long long)stats.batches.load(),
+              double(stats.messages.load()) / std::max<uint64_t>(1, stats.batches.load()));
   return events / std::chrono::duration<double>(end - first).count();
 }
 

@@ -54,6 +54,9 @@ inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
+inline Status Cancelled(std::string m = "cancelled") {
+  return {StatusCode::kCancelled, std::move(m)};
+}
 
 // Holds either a value or a non-ok Status. Accessing the value of an error is a bug (asserts).
 template <typename T>

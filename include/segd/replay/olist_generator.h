@@ -1,0 +1,49 @@
+// A deterministic generator of Olist-like order histories (the shape of the public Olist
+// e-commerce data set: ~97% one-time buyers, log-normal order values, reviews skewed to 5, growth
+// over time, a November peak), with an optional behaviour change from a given date. The same
+// options give the same events on any platform. Not thread-safe; one generator per thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "segd/common/status.h"
+#include "segd/event/event.h"
+
+namespace segd {
+
+enum class DriftKind : uint8_t {
+  kNone = 0,
+  kSpendShift,      // order values after drift start are multiplied by `factor`
+  kFrequencyShift,  // after drift start, repeat buying becomes `factor` times more likely and
+                    // repeat orders come `factor` times faster
+};
+
+struct GeneratorOptions {
+  uint64_t seed = 42;
+  int64_t customers = 96'000;
+  int64_t start_ms = 1'472'688'000'000;  // 2016-09-01T00:00:00Z
+  int64_t end_ms = 1'539'734'400'000;    // 2018-10-17T00:00:00Z
+  DriftKind drift = DriftKind::kNone;
+  int64_t drift_start_ms = 0;
+  double drift_factor = 3.0;
+};
+
+// Parses "none", "spend_shift", "frequency_shift".
+[[nodiscard]] StatusOr<DriftKind> ParseDriftKind(const std::string& name);
+
+class OlistGenerator {
+ public:
+  explicit OlistGenerator(GeneratorOptions options);
+
+  // Calls `sink` for every event in event-time order (ties by customer, order, type), and stops
+  // at the first error it returns. Events are ids "<order>/placed", "<order>/canceled",
+  // "<order>/review"; customer and order ids are 32 lowercase hex characters.
+  [[nodiscard]] Status Generate(const std::function<Status(const Event&)>& sink);
+
+ private:
+  GeneratorOptions options_;
+};
+
+}  // namespace segd

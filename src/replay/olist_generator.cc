@@ -1,0 +1,230 @@
+// All randomness comes from one splitmix64 stream per customer, sampled with our own code (the
+// standard library's distributions differ between implementations), so a seed means the same
+// history everywhere, and customers are independent of each other.
+#include "segd/replay/olist_generator.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "segd/event/event_time.h"
+
+namespace segd {
+namespace {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double Normal() {                                                           // Box-Muller
+    const double u1 = 1.0 - Uniform(), u2 = Uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  double Exponential(double mean) { return -mean * std::log(1.0 - Uniform()); }
+  // Index drawn with the given cumulative weights (last entry = total).
+  template <size_t N>
+  size_t Pick(const std::array<double, N>& cumulative) {
+    const double u = Uniform() * cumulative.back();
+    return static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
+                               cumulative.begin());
+  }
+
+ private:
+  uint64_t state_;
+};
+
+template <size_t N>
+std::array<double, N> Cumulative(std::array<double, N> w) {
+  for (size_t i = 1; i < N; ++i) w[i] += w[i - 1];
+  return w;
+}
+
+const auto kScoreCdf = Cumulative<5>({0.12, 0.03, 0.08, 0.19, 0.58});  // scores 1..5
+const auto kItemsCdf = Cumulative<5>({0.87, 0.08, 0.03, 0.012, 0.008});
+const std::array<const char*, 4> kPayments = {"credit_card", "boleto", "voucher", "debit_card"};
+const auto kPaymentCdf = Cumulative<4>({0.74, 0.19, 0.05, 0.02});
+const std::array<const char*, 12> kStates = {"SP", "RJ", "MG", "RS", "PR", "SC",
+                                             "BA", "DF", "ES", "GO", "PE", "CE"};
+const auto kStateCdf = Cumulative<12>(
+    {0.42, 0.13, 0.117, 0.055, 0.051, 0.036, 0.034, 0.021, 0.02, 0.02, 0.017, 0.013});
+
+uint64_t Mix(uint64_t z) {  // splitmix64's finaliser: spreads consecutive inputs
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::string HexId(uint64_t a, uint64_t b) {
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return buf;
+}
+
+// One event in compact form; materialised into an Event only when emitted.
+struct Item {
+  int64_t time_ms;
+  uint32_t customer;
+  uint32_t order;  // index into orders
+  uint8_t type;    // EventType
+  uint8_t score;
+  bool operator<(const Item& o) const {
+    if (time_ms != o.time_ms) return time_ms < o.time_ms;
+    if (customer != o.customer) return customer < o.customer;
+    if (order != o.order) return order < o.order;
+    return type < o.type;
+  }
+};
+
+struct Order {
+  double amount;
+  uint8_t items, installments, payment, state;
+};
+
+// Relative purchase intensity at `t`: growth over the range plus a late-November peak.
+double Intensity(int64_t t, const GeneratorOptions& o) {
+  const double frac = double(t - o.start_ms) / double(o.end_ms - o.start_ms);
+  const int64_t day = t / kMillisPerDay;
+  int64_t y = 1970 + static_cast<int64_t>(double(day) / 365.2425);
+  while (DaysFromCivil(y, 1, 1) > day) --y;
+  while (DaysFromCivil(y + 1, 1, 1) <= day) ++y;
+  const int64_t nov1 = DaysFromCivil(y, 11, 1), nov20 = DaysFromCivil(y, 11, 20),
+                dec1 = DaysFromCivil(y, 12, 1);
+  double season = 1.0;
+  if (day >= nov20 && day < dec1) {
+    season = 2.6;  // Black Friday weeks
+  } else if (day >= nov1 && day < dec1) {
+    season = 1.3;
+  }
+  return (0.25 + frac) * season;
+}
+
+class Builder {
+ public:
+  explicit Builder(const GeneratorOptions& o) : o_(o) {}
+
+  void Customer(uint32_t c) {
+    Rng rng(o_.seed * 0x100000001B3ULL ^ (uint64_t(c) + 1) * 0x9E3779B97F4A7C15ULL);
+    int64_t t = FirstPurchase(rng);
+    const uint8_t state = static_cast<uint8_t>(rng.Pick(kStateCdf));
+    const bool after = Drifted(t);
+    const double repeat_p =
+        0.03 * (after && o_.drift == DriftKind::kFrequencyShift ? o_.drift_factor : 1.0);
+    int n = 1;
+    if (rng.Uniform() < repeat_p) n = 2 + std::min(13, static_cast<int>(rng.Exponential(0.9)));
+    for (int k = 0; k < n && t < o_.end_ms; ++k) {
+      AddOrder(rng, c, t, state);
+      double gap_days = rng.Exponential(90.0);
+      if (Drifted(t) && o_.drift == DriftKind::kFrequencyShift) gap_days /= o_.drift_factor;
+      t += static_cast<int64_t>((1.0 + gap_days) * kMillisPerDay);
+    }
+  }
+
+  std::vector<Item> items;
+  std::vector<Order> orders;
+
+ private:
+  bool Drifted(int64_t t) const { return o_.drift != DriftKind::kNone && t >= o_.drift_start_ms; }
+
+  int64_t FirstPurchase(Rng& rng) {
+    const double span = double(o_.end_ms - o_.start_ms);
+    for (;;) {  // rejection sampling against the intensity's maximum (1.25 * 2.6)
+      const int64_t t = o_.start_ms + static_cast<int64_t>(rng.Uniform() * span) / 1000 * 1000;
+      if (rng.Uniform() * 3.25 <= Intensity(t, o_)) return t;
+    }
+  }
+
+  void AddOrder(Rng& rng, uint32_t c, int64_t t, uint8_t state) {
+    Order o;
+    o.items = static_cast<uint8_t>(1 + rng.Pick(kItemsCdf));
+    o.payment = static_cast<uint8_t>(rng.Pick(kPaymentCdf));
+    o.installments = 1;
+    if (o.payment == 0 && rng.Uniform() >= 0.5) {
+      o.installments = static_cast<uint8_t>(2 + std::min(8.0, rng.Exponential(2.5)));
+    }
+    double amount = std::exp(std::log(95.0) + 0.95 * rng.Normal()) * (1.0 + 0.6 * (o.items - 1));
+    if (Drifted(t) && o_.drift == DriftKind::kSpendShift) amount *= o_.drift_factor;
+    o.amount = std::round(amount * 100.0) / 100.0;
+    o.state = state;
+    const uint32_t index = static_cast<uint32_t>(orders.size());
+    orders.push_back(o);
+    items.push_back({t, c, index, uint8_t(EventType::kOrderPlaced), 0});
+    const bool canceled = rng.Uniform() < 0.012;
+    if (canceled) {
+      const int64_t at = t + 3'600'000 + static_cast<int64_t>(rng.Uniform() * 71) * 3'600'000;
+      if (at <= o_.end_ms) items.push_back({at, c, index, uint8_t(EventType::kOrderCanceled), 0});
+    }
+    if (rng.Uniform() < 0.9) {
+      const int64_t at = t + static_cast<int64_t>((3.0 + rng.Exponential(8.0)) * kMillisPerDay);
+      const uint8_t score = canceled ? 1 : static_cast<uint8_t>(1 + rng.Pick(kScoreCdf));
+      if (at <= o_.end_ms) {
+        items.push_back({at, c, index, uint8_t(EventType::kReviewSubmitted), score});
+      }
+    }
+  }
+
+  const GeneratorOptions& o_;
+};
+
+}  // namespace
+
+StatusOr<DriftKind> ParseDriftKind(const std::string& name) {
+  if (name == "none") return DriftKind::kNone;
+  if (name == "spend_shift") return DriftKind::kSpendShift;
+  if (name == "frequency_shift") return DriftKind::kFrequencyShift;
+  return InvalidArgument("drift kind '" + name + "' is not none, spend_shift or frequency_shift");
+}
+
+OlistGenerator::OlistGenerator(GeneratorOptions options) : options_(options) {}
+
+Status OlistGenerator::Generate(const std::function<Status(const Event&)>& sink) {
+  if (options_.customers < 1 || options_.customers > 50'000'000) {
+    return InvalidArgument("customers must be 1..50000000");
+  }
+  if (options_.end_ms <= options_.start_ms) return InvalidArgument("end must be after start");
+  Builder b(options_);
+  b.items.reserve(static_cast<size_t>(options_.customers) * 2 + 16);
+  for (int64_t c = 0; c < options_.customers; ++c) b.Customer(static_cast<uint32_t>(c));
+  std::sort(b.items.begin(), b.items.end());
+
+  Event e;
+  const uint64_t salt = options_.seed * 0xD6E8FEB86659FD93ULL;
+  for (const Item& it : b.items) {
+    const Order& o = b.orders[it.order];
+    e.type = static_cast<EventType>(it.type);
+    e.subject = HexId(Mix(salt ^ it.customer), Mix(~salt + it.customer));
+    e.order_id = HexId(Mix(salt ^ (uint64_t(it.order) << 32 | 0xA5A5A5A5ULL)),
+                       Mix(salt + (uint64_t(it.order) << 1 | 1)));
+    e.time_ms = it.time_ms;
+    e.source = "/olist/orders";
+    e.amount = e.type == EventType::kOrderPlaced ? o.amount : 0.0;
+    e.items = o.items;
+    e.installments = o.installments;
+    e.payment_type = e.type == EventType::kOrderPlaced ? kPayments[o.payment] : "";
+    e.region = e.type == EventType::kOrderPlaced ? kStates[o.state] : "";
+    e.score = it.score;
+    switch (e.type) {
+      case EventType::kOrderPlaced:
+        e.id = e.order_id + "/placed";
+        break;
+      case EventType::kOrderCanceled:
+        e.id = e.order_id + "/canceled";
+        break;
+      case EventType::kReviewSubmitted:
+        e.id = e.order_id + "/review";
+        break;
+    }
+    SEGD_RETURN_IF_ERROR(sink(e));
+  }
+  return Status::Ok();
+}
+
+}  // namespace segd
