@@ -52,10 +52,18 @@ echo "== replaying a generated Olist-like history ($customers customers, seed $s
 "$bin/tools/replay/segd-replay" generate --customers "$customers" --seed "$seed" "${drift[@]}" \
   --brokers "$brokers" --topic orders
 
+echo "== and 5 malformed events, which segd must dead-letter (tools/demo/bad-events.jsonl)"
+"$bin/tools/replay/segd-replay" jsonl --file tools/demo/bad-events.jsonl --brokers "$brokers" \
+  --topic orders
+
 export SEGD_KAFKA_BROKERS=$brokers SEGD_STORAGE_PATH=$work/state
 echo "== segd consuming until caught up"
 "$bin/src/segd" --config config/segd.yaml run --exit-when-caught-up --summary
 
+echo
+echo "dead-letter topic orders.dlq (reason | detail):"
+kcat -b "$brokers" -C -t orders.dlq -e -q \
+  -f '  %h\n' 2>/dev/null | sed -E 's/.*segd\.error\.reason=([^,]*),segd\.error\.detail=([^,]*),.*/  \1 | \2/' || true
 echo
 echo "Look up a customer:  $bin/src/segd --config config/segd.yaml inspect customer ID"
 echo "                     (with SEGD_STORAGE_PATH=$work/state)"

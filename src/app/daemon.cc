@@ -82,8 +82,14 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                config.kafka.topics.size(), config.storage.path);
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto end = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(end - start).count();
+  // Consumption rate from the first committed batch: joining the group is not ingest time.
+  const int64_t first_ns = stats.first_commit_steady_ns.load();
+  const double consuming =
+      first_ns == 0
+          ? 0.0
+          : std::chrono::duration<double>(end.time_since_epoch()).count() - first_ns / 1e9;
   spdlog::info("segd stopped messages={} applied={} duplicates={} rejected={} seconds={:.2f}",
                stats.messages.load(), stats.applied(), stats.duplicates(), stats.rejected_total(),
                seconds);
@@ -91,7 +97,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     spdlog::error("consumption stopped: {}", result.ToString());
     return 1;
   }
-  if (options.print_summary) PrintStateReport(**store, pipeline, stats, seconds);
+  if (options.print_summary) PrintStoreSummary(**store, &stats, consuming);
   return 0;
 }
 

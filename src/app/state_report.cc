@@ -81,7 +81,7 @@ void PrintStoreSummary(StateStore& store, const IngestStats* stats, double secon
   std::printf("watermark            %s\n", watermark ? FormatRfc3339(watermark).c_str() : "-");
   std::printf("partitions           %zu\n", progress.size());
   if (stats != nullptr && seconds > 0) {
-    std::printf("this run             %llu messages in %.2f s (%.0f msg/s)\n",
+    std::printf("this run             %llu messages in %.2f s of consuming (%.0f msg/s)\n",
                 (unsigned long long)stats->messages.load(), seconds,
                 stats->messages.load() / seconds);
   }

@@ -14,12 +14,8 @@ namespace segd {
 std::string CustomerStateJson(std::string_view id, const CustomerState& state);
 
 // Prints totals over the store (customers, orders, per-partition progress) and a few customers'
-// state to stdout. `stats`/`seconds` describe this run; pass nullptr/0 for a stopped store.
+// state to stdout. `stats` and `seconds` (time spent consuming) describe this run; pass nullptr
+// and 0 for a stopped store.
 void PrintStoreSummary(StateStore& store, const IngestStats* stats, double seconds);
-
-inline void PrintStateReport(StateStore& store, const IngestPipeline&, const IngestStats& stats,
-                             double seconds) {
-  PrintStoreSummary(store, &stats, seconds);
-}
 
 }  // namespace segd

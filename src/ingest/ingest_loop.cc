@@ -65,6 +65,20 @@ StatusOr<bool> IngestLoop::CheckCaughtUp() {
   return true;
 }
 
+void IngestLoop::MaybeLogProgress() {
+  if (options_.progress_log_interval_ms <= 0) return;
+  const auto now = Clock::now();
+  if (now - last_progress_log_ < std::chrono::milliseconds(options_.progress_log_interval_ms)) {
+    return;
+  }
+  last_progress_log_ = now;
+  const IngestStats& s = pipeline_->stats();
+  spdlog::info(
+      "progress messages={} applied={} duplicates={} rejected={} partitions={} caught_up={}",
+      s.messages.load(), s.applied(), s.duplicates(), s.rejected_total(),
+      source_->Assignment().size(), caught_up_.load());
+}
+
 Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   source_ = source;
   stop_ = &stop;
@@ -74,6 +88,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     result = source->Poll(options_.poll_timeout_ms, options_.batch_max_events - before, &pending_);
     if (!result.ok()) break;
     const bool idle = pending_.size() == before;
+    MaybeLogProgress();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
     const bool full = pending_.size() >= options_.batch_max_events;
     const bool lingered =

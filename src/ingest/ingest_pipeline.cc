@@ -138,7 +138,10 @@ void IngestPipeline::Publish(std::span<const RawMessage> messages) {
   for (size_t i = 0; i < reject_counts_.size(); ++i)
     stats_->rejected[i].fetch_add(reject_counts_[i], r);
   stats_->stale_messages.fetch_add(stale_count_, r);
-  stats_->batches.fetch_add(1, r);
+  if (stats_->batches.fetch_add(1, r) == 0) {
+    stats_->first_commit_steady_ns.store(
+        std::chrono::steady_clock::now().time_since_epoch().count(), r);
+  }
   stats_->watermark_ms.store(watermark_ms(), r);
 }
 

@@ -18,9 +18,10 @@ struct IngestLoopOptions {
   size_t batch_max_events = 5000;
   int batch_linger_ms = 100;
   int poll_timeout_ms = 50;
-  bool commit_offsets = true;        // report positions to Kafka for lag monitoring
-  bool exit_when_caught_up = false;  // return once every assigned partition is at its end
-  int retry_backoff_ms = 500;        // between attempts of a batch whose dead letters failed
+  bool commit_offsets = true;            // report positions to Kafka for lag monitoring
+  bool exit_when_caught_up = false;      // return once every assigned partition is at its end
+  int retry_backoff_ms = 500;            // between attempts of a batch whose dead letters failed
+  int progress_log_interval_ms = 10000;  // an info line with the counters (0: never)
 };
 
 class IngestLoop : public PartitionListener {
@@ -44,6 +45,7 @@ class IngestLoop : public PartitionListener {
  private:
   Status CommitPending(const std::atomic<bool>* stop);
   StatusOr<bool> CheckCaughtUp();
+  void MaybeLogProgress();
 
   IngestLoopOptions options_;
   IngestPipeline* pipeline_;
@@ -52,6 +54,7 @@ class IngestLoop : public PartitionListener {
   std::vector<RawMessage> pending_;
   std::chrono::steady_clock::time_point first_pending_at_;
   std::chrono::steady_clock::time_point last_caught_up_check_;
+  std::chrono::steady_clock::time_point last_progress_log_ = std::chrono::steady_clock::now();
   std::atomic<bool> ready_{false};
   std::atomic<bool> caught_up_{false};
   bool assigned_once_ = false;

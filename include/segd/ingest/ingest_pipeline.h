@@ -43,6 +43,8 @@ class IngestPipeline {
   // Committed progress per partition.
   const std::map<TopicPartition, PartitionProgress>& progress() const { return progress_; }
 
+  const IngestStats& stats() const { return *stats_; }
+
   // Largest accepted event time over all partitions (0 before any).
   int64_t watermark_ms() const;
 

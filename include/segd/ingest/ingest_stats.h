@@ -20,6 +20,8 @@ struct IngestStats {
   std::atomic<uint64_t> batch_retries{0};  // batches re-run after a dead-letter failure
   std::atomic<int64_t> watermark_ms{0};    // max over partitions of the accepted event time
   std::atomic<uint64_t> commit_nanos_total{0};
+  // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
+  std::atomic<int64_t> first_commit_steady_ns{0};
 
   uint64_t applied() const { return outcomes[0].load(std::memory_order_relaxed); }
   uint64_t duplicates() const {
