@@ -23,8 +23,8 @@ std::optional<std::string> GetEnv(const char* name) {
 
 // Loads the config file (or the built-in defaults when `path` is empty) plus env overrides.
 StatusOr<SegdConfig> LoadConfig(const std::string& path) {
-  StatusOr<SegdConfig> config = path.empty() ? StatusOr<SegdConfig>(SegdConfig{})
-                                             : LoadConfigFile(path);
+  StatusOr<SegdConfig> config =
+      path.empty() ? StatusOr<SegdConfig>(SegdConfig{}) : LoadConfigFile(path);
   if (!config.ok()) return config;
   SEGD_RETURN_IF_ERROR(ApplyEnvOverrides(&*config, GetEnv));
   return config;

@@ -50,9 +50,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
   int year, month, day, hour, minute, second;
   if (!Digits(s, 0, 4, &year) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day) ||
-      !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') || !Digits(s, 11, 2, &hour) ||
-      s[13] != ':' || !Digits(s, 14, 2, &minute) || s[16] != ':' || !Digits(s, 17, 2, &second)) {
+      s[7] != '-' || !Digits(s, 8, 2, &day) || !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') ||
+      !Digits(s, 11, 2, &hour) || s[13] != ':' || !Digits(s, 14, 2, &minute) || s[16] != ':' ||
+      !Digits(s, 17, 2, &second)) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > static_cast<int>(DaysInMonth(year, month)) ||
