@@ -136,8 +136,10 @@ int main(int argc, char** argv) {
   std::vector<double> one_core;
   for (int r = 0; r < runs; ++r) one_core.push_back(DecodeApplyRate(history, dir + "/one", 5000));
   auto s1 = Summarize(one_core);
-  std::printf("decode+apply+commit, one core, no Kafka, RocksDB: median %.0f events/s (min %.0f, max %.0f)\n",
-              s1.median, s1.min, s1.max);
+  std::printf(
+      "decode+apply+commit, one core, no Kafka, RocksDB: median %.0f events/s (min %.0f, max "
+      "%.0f)\n",
+      s1.median, s1.min, s1.max);
 
   if (one_core_only) return 0;
   auto broker = DevBroker::Start(1);
