@@ -64,11 +64,19 @@ echo
 echo "dead-letter topic orders.dlq (reason | detail):"
 kcat -b "$brokers" -C -t orders.dlq -e -q \
   -f '  %h\n' 2>/dev/null | sed -E 's/.*segd\.error\.reason=([^,]*),segd\.error\.detail=([^,]*),.*/  \1 | \2/' || true
-echo
-echo "Look up a customer:  $bin/src/segd --config config/segd.yaml inspect customer ID"
-echo "                     (with SEGD_STORAGE_PATH=$work/state)"
+sample=$("$bin/src/segd" --config config/segd.yaml inspect summary 2>/dev/null |
+  sed -n 's/.*"customer_id":"\([0-9a-f]*\)".*/\1/p' | head -1)
 if [ "$once" -eq 1 ]; then
+  echo
+  echo "Look up a customer offline: $bin/src/segd --config config/segd.yaml inspect customer $sample"
+  echo "  (with SEGD_STORAGE_PATH=$work/state)"
   exit 0
 fi
-echo "== segd keeps running on the dev broker; press Ctrl-C to stop it cleanly"
+url="http://${SEGD_HTTP_BIND:-127.0.0.1:8080}"
+echo
+echo "== segd keeps running on the dev broker at $url ; press Ctrl-C to stop it cleanly"
+echo "   curl $url/v1/customers/$sample"
+echo "   curl $url/metrics      curl $url/readyz"
+echo "   more events: $bin/tools/replay/segd-replay generate --seed 7 --customers 1000 \\"
+echo "                  --brokers $brokers --topic orders"
 "$bin/src/segd" --config config/segd.yaml run || true

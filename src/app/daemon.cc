@@ -8,9 +8,11 @@
 
 #include "app/state_report.h"
 #include "segd/event/event_time.h"
+#include "segd/http/http_server.h"
 #include "segd/ingest/ingest_loop.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
 #include "segd/kafka/kafka_message_source.h"
+#include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
 
 namespace segd {
@@ -73,6 +75,29 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
+  MetricsExposition metrics(&stats, [&loop] { return loop.ready(); });
+  StateStore* state = store->get();
+  auto http = HttpServer::Start(
+      config.http,
+      {.not_ready_reason =
+           [&loop] {
+             return loop.ready() ? std::string()
+                                 : std::string("starting: waiting for partition assignment");
+           },
+       .metrics = [&metrics] { return metrics.Scrape(); },
+       .customer = [state](std::string_view id) -> StatusOr<std::optional<std::string>> {
+         std::vector<std::optional<CustomerState>> out;
+         SEGD_RETURN_IF_ERROR(state->GetCustomers({id}, &out));
+         if (!out[0]) return std::optional<std::string>();
+         return std::optional<std::string>(CustomerStateJson(id, *out[0]));
+       }});
+  if (!http.ok()) {
+    spdlog::error("cannot start the HTTP server: {}", http.status().ToString());
+    return 1;
+  }
+  const std::string host = config.http.bind.substr(0, config.http.bind.rfind(':'));
+  spdlog::info("serving http://{}:{}/ (/v1/customers/ID, /metrics, /livez, /readyz)", host,
+               (*http)->port());
   auto source = NewKafkaMessageSource(config.kafka, &loop);
   if (!source.ok()) {
     spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());

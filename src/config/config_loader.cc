@@ -174,6 +174,17 @@ Status LoadIngest(Section& s, IngestConfig* i) {
   return s.RejectUnknown();
 }
 
+Status LoadHttp(Section& s, HttpOptions* h) {
+  SEGD_RETURN_IF_ERROR(s.GetString("bind", &h->bind, false));
+  if (h->bind.rfind(':') == std::string::npos) {
+    return InvalidArgument(s.PathOf("bind") + ": '" + h->bind + "' is not host:port");
+  }
+  SEGD_RETURN_IF_ERROR(s.Get<int>("threads", &h->threads, 1, 1024));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("request_timeout_ms", &h->request_timeout_ms, 100, 600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("keep_alive_timeout_ms", &h->keep_alive_timeout_ms, 0, 600'000));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -205,6 +216,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "kafka", &config.kafka, LoadKafka));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "storage", &config.storage, LoadStorage));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "ingest", &config.ingest, LoadIngest));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "http", &config.http, LoadHttp));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {
@@ -227,6 +239,7 @@ Status ApplyEnvOverrides(SegdConfig* config,
                          const std::function<std::optional<std::string>(const char*)>& getenv) {
   if (auto v = getenv("SEGD_KAFKA_BROKERS"); v && !v->empty()) config->kafka.brokers = *v;
   if (auto v = getenv("SEGD_STORAGE_PATH"); v && !v->empty()) config->storage.path = *v;
+  if (auto v = getenv("SEGD_HTTP_BIND"); v && !v->empty()) config->http.bind = *v;
   if (auto v = getenv("SEGD_KAFKA_SASL_USERNAME"); v) {
     config->kafka.properties.emplace_back("sasl.username", *v);
   }

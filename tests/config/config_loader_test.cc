@@ -26,7 +26,14 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->ingest.batch_max_events, d.ingest.batch_max_events);
   EXPECT_EQ(c->ingest.max_future_skew_seconds, d.ingest.max_future_skew_seconds);
   EXPECT_EQ(c->ingest.min_event_time, d.ingest.min_event_time);
+  EXPECT_EQ(c->http.bind, d.http.bind);
+  EXPECT_EQ(c->http.threads, d.http.threads);
   EXPECT_EQ(c->log.level, d.log.level);
+}
+
+TEST(ConfigLoaderTest, HttpBindMustBeHostPort) {
+  EXPECT_EQ(ErrorOf("http: {bind: localhost}"), "http.bind: 'localhost' is not host:port");
+  EXPECT_EQ(ErrorOf("http: {threads: 0}"), "http.threads: 0 is outside 1..1024");
 }
 
 TEST(ConfigLoaderTest, ReadsValues) {

@@ -17,7 +17,7 @@ namespace segd {
 // Reads and parses a file; errors name the file.
 [[nodiscard]] StatusOr<SegdConfig> LoadConfigFile(const std::string& path);
 
-// Applies environment overrides: SEGD_KAFKA_BROKERS, SEGD_STORAGE_PATH,
+// Applies environment overrides: SEGD_KAFKA_BROKERS, SEGD_STORAGE_PATH, SEGD_HTTP_BIND,
 // SEGD_KAFKA_SASL_USERNAME / SEGD_KAFKA_SASL_PASSWORD (sasl.username / sasl.password).
 // `getenv` is injectable for tests.
 [[nodiscard]] Status ApplyEnvOverrides(

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "segd/http/http_server.h"
 #include "segd/state/rocksdb_options.h"
 
 namespace segd {
@@ -45,6 +46,7 @@ struct SegdConfig {
   KafkaConfig kafka;
   StorageOptions storage;
   IngestConfig ingest;
+  HttpOptions http;
   LogConfig log;
 };
 

@@ -1,0 +1,27 @@
+// segd's Prometheus metrics, rendered on scrape from the live counters (the hot path never calls
+// prometheus-cpp). Scrape() is safe from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "segd/ingest/ingest_stats.h"
+
+namespace segd {
+
+class MetricsExposition {
+ public:
+  // `stats` must outlive this object; `ready` is called on each scrape.
+  MetricsExposition(const IngestStats* stats, std::function<bool()> ready);
+  ~MetricsExposition();
+
+  // The Prometheus text format (0.0.4) of every segd metric.
+  std::string Scrape() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace segd

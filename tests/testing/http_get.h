@@ -1,0 +1,47 @@
+// A minimal blocking HTTP/1.1 client for tests against servers on 127.0.0.1. Not thread-safe.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace segd::testing {
+
+struct HttpReply {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+// Sends `method path` with Connection: close and returns the reply (status 0 on failure).
+inline HttpReply HttpRequest(int port, const std::string& method, const std::string& path) {
+  HttpReply reply;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return reply;
+  }
+  const std::string req = method + " " + path +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string raw;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t split = raw.find("\r\n\r\n");
+  if (raw.size() < 12 || split == std::string::npos) return reply;
+  reply.status = std::stoi(raw.substr(9, 3));
+  reply.head = raw.substr(0, split);
+  reply.body = raw.substr(split + 4);
+  return reply;
+}
+
+}  // namespace segd::testing
