@@ -81,6 +81,7 @@ int RunCli(int argc, char** argv) {
   CLI::App app{"segd: streaming customer segmentation daemon"};
   app.set_version_flag("--version", std::string("segd ") + kVersion);
   app.require_subcommand(1);
+  app.fallthrough();  // `segd run --config X` and `segd --config X run` both work
   std::string config_path;
   app.add_option("-c,--config", config_path,
                  "YAML config file (default: built-in defaults; see config/segd.yaml)");
@@ -95,6 +96,7 @@ int RunCli(int argc, char** argv) {
 
   CLI::App* inspect = app.add_subcommand("inspect", "read a store (the daemon may be running)");
   inspect->require_subcommand(1);
+  inspect->fallthrough();
   std::string customer_id;
   CLI::App* customer = inspect->add_subcommand("customer", "one customer's state as JSON");
   customer->add_option("id", customer_id, "customer id")->required();

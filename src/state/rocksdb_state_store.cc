@@ -201,6 +201,9 @@ rocksdb::ColumnFamilyOptions MakeCfOptions(const StorageOptions& o,
 
 StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions& o) {
   std::error_code ec;
+  if (o.read_only && !std::filesystem::exists(std::filesystem::path(o.path) / "CURRENT")) {
+    return NotFound("no state store at " + o.path);
+  }
   if (!o.read_only) std::filesystem::create_directories(o.path, ec);
   if (ec) return IoError("storage.path " + o.path + ": " + ec.message());
   rocksdb::DBOptions db_options;
@@ -227,10 +230,10 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
     s = rocksdb::DB::Open(db_options, o.path, descriptors, &handles, &raw);
   }
   if (!s.ok()) {
-    return FromRocks(s, "open state store at " + o.path +
-                            (s.IsIOError() ? " (is another segd using it, or is the directory "
-                                             "unwritable?)"
-                                           : ""));
+    const bool hint = s.IsIOError() && !o.read_only;
+    return FromRocks(
+        s, "open state store at " + o.path +
+               (hint ? " (is another segd using it, or is the directory unwritable?)" : ""));
   }
   return std::unique_ptr<StateStore>(
       new RocksDbStateStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), o.sync_writes));
