@@ -23,8 +23,14 @@ class RestartIntegrationTest : public KafkaTestEnv {
                         << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
                         << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << c.storage.path
                         << "\n  sync_writes: true\n  block_cache_mb: 8\n  write_buffer_mb: 4\n"
-                        << "ingest:\n  batch_max_events: 25\n  batch_linger_ms: 5\n";
+                        << "ingest:\n  batch_max_events: 25\n  batch_linger_ms: 5\n"
+                        << "http:\n  bind: \"127.0.0.1:0\"\n";
     return path;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
   static uint64_t Consumed(const std::string& state) {
@@ -47,9 +53,11 @@ class RestartIntegrationTest : public KafkaTestEnv {
       uint64_t consumed = 0;
       for (int i = 0; i < 600 && consumed < history.size() / 5; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ASSERT_FALSE(segd.Wait(std::chrono::milliseconds(0)).has_value()) << "segd exited early:\n"
+                                                                          << ReadFile(log);
         consumed = Consumed(c.storage.path);
       }
-      ASSERT_GT(consumed, 0u) << "segd consumed nothing; see " << log;
+      ASSERT_GT(consumed, 0u) << "segd consumed nothing:\n" << ReadFile(log);
       ASSERT_LT(consumed, history.size()) << "segd finished before it could be interrupted";
       segd.Signal(sig);
       auto code = segd.Wait(std::chrono::seconds(30));
@@ -58,7 +66,7 @@ class RestartIntegrationTest : public KafkaTestEnv {
     }
     ChildProcess resumed({kSegd, "--config", config, "run", "--exit-when-caught-up"}, {}, log);
     auto code = resumed.Wait(std::chrono::seconds(120));
-    ASSERT_TRUE(code.has_value()) << "resumed segd did not catch up; see " << log;
+    ASSERT_TRUE(code.has_value()) << "resumed segd did not catch up:\n" << ReadFile(log);
     EXPECT_EQ(*code, 0);
 
     EXPECT_EQ(Consumed(c.storage.path), history.size());
