@@ -1,0 +1,175 @@
+// Distances use |x|^2 - 2 x.c + |c|^2 with one matrix product per pass, which Eigen vectorises.
+// Randomness comes from splitmix64 with our own sampling, so a seed gives the same model with any
+// standard library.
+#include "segd/model/kmeans.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace segd {
+namespace {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  double Uniform() { return double(Next() >> 11) * 0x1.0p-53; }
+
+ private:
+  uint64_t state_;
+};
+
+// Squared distance of every row of x to every centroid: n x k.
+RowMatrix Distances(const RowMatrix& x, const RowMatrix& c, const Eigen::VectorXd& x_norms) {
+  RowMatrix d = -2.0 * (x * c.transpose());
+  d.colwise() += x_norms;
+  d.rowwise() += c.rowwise().squaredNorm().transpose();
+  return d.cwiseMax(0.0);
+}
+
+// Index of the first element with cumulative sum > target.
+Eigen::Index SampleByWeight(const Eigen::VectorXd& cumulative, double target) {
+  const double* begin = cumulative.data();
+  const double* end = begin + cumulative.size();
+  const double* it = std::upper_bound(begin, end, target);
+  return std::min<Eigen::Index>(it - begin, cumulative.size() - 1);
+}
+
+RowMatrix KMeansPlusPlus(const RowMatrix& x, const Eigen::VectorXd& x_norms, int k, Rng& rng) {
+  const Eigen::Index n = x.rows();
+  const int trials = 2 + static_cast<int>(std::log(k));
+  RowMatrix centers(k, x.cols());
+  centers.row(0) = x.row(static_cast<Eigen::Index>(rng.Next() % uint64_t(n)));
+  Eigen::VectorXd closest = Distances(x, centers.topRows(1), x_norms).col(0);
+  double potential = closest.sum();
+  for (int c = 1; c < k; ++c) {
+    Eigen::VectorXd cumulative(n);
+    std::partial_sum(closest.data(), closest.data() + n, cumulative.data());
+    RowMatrix candidates(trials, x.cols());
+    for (int t = 0; t < trials; ++t) {
+      candidates.row(t) = x.row(SampleByWeight(cumulative, rng.Uniform() * potential));
+    }
+    const RowMatrix to_candidates = Distances(x, candidates, x_norms);  // n x trials
+    int best = 0;
+    double best_potential = std::numeric_limits<double>::infinity();
+    Eigen::VectorXd best_closest;
+    for (int t = 0; t < trials; ++t) {
+      Eigen::VectorXd next = closest.cwiseMin(to_candidates.col(t));
+      const double p = next.sum();
+      if (p < best_potential) {
+        best_potential = p;
+        best = t;
+        best_closest = std::move(next);
+      }
+    }
+    centers.row(c) = candidates.row(best);
+    closest = std::move(best_closest);
+    potential = best_potential;
+  }
+  return centers;
+}
+
+struct Run {
+  RowMatrix centers;
+  double inertia;
+  int iterations;
+};
+
+Run Lloyd(const RowMatrix& x, const Eigen::VectorXd& x_norms, RowMatrix centers,
+          const KMeansOptions& o, double tol) {
+  const Eigen::Index n = x.rows(), k = centers.rows();
+  std::vector<int> labels(n, -1);
+  Eigen::VectorXd best(n);
+  int it = 0;
+  for (; it < o.max_iter; ++it) {
+    const RowMatrix d = Distances(x, centers, x_norms);
+    bool changed = false;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      Eigen::Index j;
+      best[i] = d.row(i).minCoeff(&j);
+      changed |= labels[i] != int(j);
+      labels[i] = int(j);
+    }
+    RowMatrix sums = RowMatrix::Zero(k, x.cols());
+    Eigen::VectorXd counts = Eigen::VectorXd::Zero(k);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      sums.row(labels[i]) += x.row(i);
+      counts[labels[i]] += 1;
+    }
+    RowMatrix next = centers;
+    for (Eigen::Index c = 0; c < k; ++c) {
+      if (counts[c] > 0) {
+        next.row(c) = sums.row(c) / counts[c];
+      } else {  // empty cluster: move it to the point worst served by its centre
+        Eigen::Index far;
+        best.maxCoeff(&far);
+        next.row(c) = x.row(far);
+        best[far] = 0;
+      }
+    }
+    const double shift = (next - centers).squaredNorm();
+    centers = std::move(next);
+    if (!changed || shift <= tol) {
+      ++it;
+      break;
+    }
+  }
+  return {centers, Inertia(centers, x), it};
+}
+
+}  // namespace
+
+int KMeansModel::Predict(const double* point, double* distance2) const {
+  const Eigen::Map<const Eigen::RowVectorXd> p(point, centroids.cols());
+  Eigen::Index best;
+  const double d = (centroids.rowwise() - p).rowwise().squaredNorm().minCoeff(&best);
+  if (distance2 != nullptr) *distance2 = d;
+  return static_cast<int>(best);
+}
+
+std::vector<int> KMeansModel::Assign(const RowMatrix& x) const {
+  const RowMatrix d = Distances(x, centroids, x.rowwise().squaredNorm());
+  std::vector<int> labels(x.rows());
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    Eigen::Index j;
+    d.row(i).minCoeff(&j);
+    labels[i] = static_cast<int>(j);
+  }
+  return labels;
+}
+
+double Inertia(const RowMatrix& centroids, const RowMatrix& x) {
+  if (x.rows() == 0) return 0.0;
+  return Distances(x, centroids, x.rowwise().squaredNorm()).rowwise().minCoeff().sum();
+}
+
+KMeansModel FitKMeans(const RowMatrix& x, const KMeansOptions& o) {
+  assert(o.k >= 1 && x.rows() >= o.k);
+  const Eigen::VectorXd x_norms = x.rowwise().squaredNorm();
+  const Eigen::RowVectorXd mean = x.colwise().mean();
+  const double mean_variance =
+      (x.rowwise() - mean).array().square().colwise().sum().mean() / double(x.rows());
+  const double tol = o.tol * mean_variance;
+  Rng rng(o.seed);
+  KMeansModel best;
+  best.inertia = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < std::max(1, o.n_init); ++r) {
+    Run run = Lloyd(x, x_norms, KMeansPlusPlus(x, x_norms, o.k, rng), o, tol);
+    if (run.inertia < best.inertia) {
+      best.centroids = std::move(run.centers);
+      best.inertia = run.inertia;
+      best.iterations = run.iterations;
+    }
+  }
+  return best;
+}
+
+}  // namespace segd
