@@ -1,0 +1,59 @@
+// The live model: mini-batch k-means (Sculley 2010) started from a baseline, with per-centre
+// learning rate 1/count, optional forgetting by an event-time half-life, and dead-centre
+// reseeding. Deterministic for identical input. Owned by the consumer thread; copy it to share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segd/common/status.h"
+#include "segd/model/scaler.h"
+
+namespace segd {
+
+struct MiniBatchOptions {
+  double half_life_days = 0;   // 0: no forgetting; else counts halve every this many days
+  int dead_after_updates = 0;  // 0: never; else reseed a centre without points for this many
+  bool operator==(const MiniBatchOptions&) const = default;
+};
+
+class MiniBatchKMeans {
+ public:
+  MiniBatchKMeans() = default;
+  // Starts from `centroids` (k x d, scaled space) with `counts[c]` points of history each
+  // (the baseline's cluster sizes, so the first batches do not yank the centres).
+  MiniBatchKMeans(RowMatrix centroids, std::vector<double> counts, MiniBatchOptions options);
+
+  // One mini-batch (rows of `batch`, scaled), observed at event time `time_ms`.
+  void Update(const RowMatrix& batch, int64_t time_ms);
+
+  int Predict(const double* point, double* distance2 = nullptr) const;
+  std::vector<int> Assign(const RowMatrix& x) const;
+
+  const RowMatrix& centroids() const { return centroids_; }
+  const std::vector<double>& counts() const { return counts_; }
+  uint64_t updates() const { return updates_; }
+  uint64_t reseeds() const { return reseeds_; }
+
+  // Binary state (version byte, little-endian); Decode restores it bit for bit.
+  std::string Encode() const;
+  [[nodiscard]] static StatusOr<MiniBatchKMeans> Decode(std::string_view bytes);
+
+  bool operator==(const MiniBatchKMeans&) const = default;
+
+ private:
+  void Decay(int64_t time_ms);
+  void ReseedDeadCentres(const RowMatrix& batch, const std::vector<double>& distance2);
+
+  RowMatrix centroids_;
+  std::vector<double> counts_;
+  std::vector<uint64_t> last_hit_;  // update number at which each centre last got a point
+  MiniBatchOptions options_;
+  int64_t last_time_ms_ = 0;
+  uint64_t updates_ = 0;
+  uint64_t reseeds_ = 0;
+};
+
+}  // namespace segd
