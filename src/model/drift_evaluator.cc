@@ -1,0 +1,65 @@
+#include "segd/model/drift_evaluator.h"
+
+#include <chrono>
+
+namespace segd {
+namespace {
+
+int Nearest(const RowMatrix& centroids, const double* x, Eigen::Index d) {
+  const Eigen::Map<const Eigen::RowVectorXd> p(x, d);
+  Eigen::Index best;
+  (centroids.rowwise() - p).rowwise().squaredNorm().minCoeff(&best);
+  return static_cast<int>(best);
+}
+
+std::vector<double> Shares(const std::vector<uint64_t>& sizes, uint64_t total) {
+  std::vector<double> s(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) s[i] = total ? double(sizes[i]) / total : 0.0;
+  return s;
+}
+
+}  // namespace
+
+StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
+                                    const ScaledModel& base, const ScaledModel& cmp) {
+  const auto start = std::chrono::steady_clock::now();
+  const int kb = static_cast<int>(base.centroids->rows());
+  const int kc = static_cast<int>(cmp.centroids->rows());
+  const bool same_space = base.spec == cmp.spec && base.scaler == cmp.scaler;
+  const Eigen::Index db = base.centroids->cols(), dc = cmp.centroids->cols();
+  DriftReport r;
+  r.table = ContingencyTable(kb, kc);
+  std::vector<double> xb(db), xc(dc);
+  SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
+    if (!ExtractFeatures(*base.spec, s, watermark_ms, xb.data())) return true;
+    base.scaler->TransformRow(xb.data());
+    const int lb = Nearest(*base.centroids, xb.data(), db);
+    int lc;
+    if (same_space) {
+      lc = Nearest(*cmp.centroids, xb.data(), db);
+    } else {
+      ExtractFeatures(*cmp.spec, s, watermark_ms, xc.data());
+      cmp.scaler->TransformRow(xc.data());
+      lc = Nearest(*cmp.centroids, xc.data(), dc);
+    }
+    r.table.Add(lb, lc);
+    return true;
+  }));
+  r.customers = r.table.total();
+  r.ari = AdjustedRandIndex(r.table);
+  r.baseline_sizes = r.table.RowSums();
+  r.comparison_sizes = r.table.ColSums();
+  if (kb == kc) {
+    r.psi = PopulationStabilityIndex(Shares(r.baseline_sizes, r.customers),
+                                     Shares(r.comparison_sizes, r.customers));
+    if (same_space) {
+      for (int c = 0; c < kb; ++c) {
+        r.centroid_shift.push_back((base.centroids->row(c) - cmp.centroids->row(c)).norm());
+      }
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace segd

@@ -1,0 +1,70 @@
+#include "segd/model/drift_evaluator.h"
+
+#include <gtest/gtest.h>
+
+#include "segd/event/event_time.h"
+#include "segd/model/kmeans.h"
+#include "segd/state/memory_state_store.h"
+
+namespace segd {
+namespace {
+
+const int64_t kNow = ParseRfc3339Ms("2018-10-01T00:00:00Z").value();
+
+// Customers in two clear groups: recent big spenders and lapsed small spenders.
+void Fill(MemoryStateStore* store, int n) {
+  std::vector<std::string> ids;
+  std::vector<CustomerState> states(n);
+  for (int i = 0; i < n; ++i) {
+    const bool big = i % 2 == 0;
+    CustomerState& s = states[i];
+    s.order_count = big ? 3 : 1;
+    s.total_amount = big ? 900 + i % 7 : 20 + i % 5;
+    s.last_order_ms = kNow - (big ? 5 + i % 3 : 400 + i % 11) * kMillisPerDay;
+    s.first_order_ms = s.last_order_ms;
+    ids.push_back("c" + std::to_string(i));
+  }
+  CustomerState nobody;  // no live orders: not in the population
+  StateDelta d;
+  for (int i = 0; i < n; ++i) d.customers.emplace_back(ids[i], &states[i]);
+  d.customers.emplace_back("empty", &nobody);
+  ASSERT_TRUE(store->Commit(d).ok());
+}
+
+TEST(DriftEvaluatorTest, IdenticalModelsGiveAriOneAndNoShift) {
+  MemoryStateStore store;
+  Fill(&store, 200);
+  const FeatureSpec spec = FeatureSpec::Default();
+  RowMatrix x(200, 3);
+  int row = 0;
+  ASSERT_TRUE(store
+                  .ScanCustomers([&](std::string_view, const CustomerState& s) {
+                    if (ExtractFeatures(spec, s, kNow, x.row(row).data())) ++row;
+                    return true;
+                  })
+                  .ok());
+  const std::vector<double> w = {1, 1, 1};
+  const Scaler scaler = Scaler::Fit(x, w);
+  scaler.TransformInPlace(&x);
+  const KMeansModel m = FitKMeans(x, {.k = 2, .n_init = 2});
+  const ScaledModel base{&spec, &scaler, &m.centroids};
+  auto r = EvaluateDrift(store, kNow, base, base);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->customers, 200u);  // "empty" is not in the population
+  EXPECT_EQ(r->ari, 1.0);
+  EXPECT_EQ(r->baseline_sizes, (std::vector<uint64_t>{100, 100}));
+  EXPECT_DOUBLE_EQ(r->centroid_shift[0], 0.0);
+  EXPECT_DOUBLE_EQ(r->psi, 0.0);
+
+  // A comparison model whose centroids collapsed onto one group: everyone in one segment.
+  RowMatrix collapsed = m.centroids;
+  collapsed.row(1) = collapsed.row(0) + Eigen::RowVectorXd::Constant(3, 100.0);
+  auto drifted = EvaluateDrift(store, kNow, base, {&spec, &scaler, &collapsed});
+  ASSERT_TRUE(drifted.ok());
+  EXPECT_DOUBLE_EQ(drifted->ari, 0.0);
+  EXPECT_GT(drifted->centroid_shift[1], 100.0);
+  EXPECT_GT(drifted->psi, 1.0);
+}
+
+}  // namespace
+}  // namespace segd
