@@ -8,7 +8,7 @@ packages=(
   librdkafka-dev librocksdb-dev libeigen3-dev prometheus-cpp-dev libyaml-cpp-dev
   libsimdjson-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  kcat curl ca-certificates python3
+  kcat curl ca-certificates
 )
 
 missing=()

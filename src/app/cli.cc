@@ -42,16 +42,23 @@ void SetUpLogging(const LogConfig& log) {
   spdlog::set_default_logger(logger);
 }
 
-int InspectCustomer(const SegdConfig& config, const std::string& id) {
+// Opens the configured store read-only (works while a segd writes it); prints why not.
+std::unique_ptr<StateStore> OpenForInspection(const SegdConfig& config) {
   StorageOptions storage = config.storage;
   storage.read_only = true;
   auto store = OpenRocksDbStateStore(storage);
   if (!store.ok()) {
     std::fprintf(stderr, "segd: %s\n", store.status().ToString().c_str());
-    return 1;
+    return nullptr;
   }
+  return std::move(*store);
+}
+
+int InspectCustomer(const SegdConfig& config, const std::string& id) {
+  auto store = OpenForInspection(config);
+  if (!store) return 1;
   std::vector<std::optional<CustomerState>> out;
-  if (Status s = (*store)->GetCustomers({id}, &out); !s.ok()) {
+  if (Status s = store->GetCustomers({id}, &out); !s.ok()) {
     std::fprintf(stderr, "segd: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -64,14 +71,9 @@ int InspectCustomer(const SegdConfig& config, const std::string& id) {
 }
 
 int InspectSummary(const SegdConfig& config) {
-  StorageOptions storage = config.storage;
-  storage.read_only = true;
-  auto store = OpenRocksDbStateStore(storage);
-  if (!store.ok()) {
-    std::fprintf(stderr, "segd: %s\n", store.status().ToString().c_str());
-    return 1;
-  }
-  PrintStoreSummary(**store, nullptr, 0);
+  auto store = OpenForInspection(config);
+  if (!store) return 1;
+  PrintStoreSummary(*store, nullptr, 0);
   return 0;
 }
 

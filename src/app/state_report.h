@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "segd/ingest/ingest_pipeline.h"
+#include "segd/ingest/ingest_stats.h"
 #include "segd/state/state_store.h"
 
 namespace segd {

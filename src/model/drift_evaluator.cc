@@ -2,15 +2,10 @@
 
 #include <chrono>
 
+#include "segd/model/nearest_centroid.h"
+
 namespace segd {
 namespace {
-
-int Nearest(const RowMatrix& centroids, const double* x, Eigen::Index d) {
-  const Eigen::Map<const Eigen::RowVectorXd> p(x, d);
-  Eigen::Index best;
-  (centroids.rowwise() - p).rowwise().squaredNorm().minCoeff(&best);
-  return static_cast<int>(best);
-}
 
 std::vector<double> Shares(const std::vector<uint64_t>& sizes, uint64_t total) {
   std::vector<double> s(sizes.size());
@@ -33,14 +28,14 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
   SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
     if (!ExtractFeatures(*base.spec, s, watermark_ms, xb.data())) return true;
     base.scaler->TransformRow(xb.data());
-    const int lb = Nearest(*base.centroids, xb.data(), db);
+    const int lb = NearestCentroid(*base.centroids, xb.data());
     int lc;
     if (same_space) {
-      lc = Nearest(*cmp.centroids, xb.data(), db);
+      lc = NearestCentroid(*cmp.centroids, xb.data());
     } else {
       ExtractFeatures(*cmp.spec, s, watermark_ms, xc.data());
       cmp.scaler->TransformRow(xc.data());
-      lc = Nearest(*cmp.centroids, xc.data(), dc);
+      lc = NearestCentroid(*cmp.centroids, xc.data());
     }
     r.table.Add(lb, lc);
     return true;

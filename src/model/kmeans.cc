@@ -9,23 +9,13 @@
 #include <limits>
 #include <numeric>
 
+#include "segd/common/split_mix_rng.h"
+#include "segd/model/nearest_centroid.h"
+
 namespace segd {
 namespace {
 
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double Uniform() { return double(Next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
+using Rng = SplitMixRng;
 
 // Squared distance of every row of x to every centroid: n x k.
 RowMatrix Distances(const RowMatrix& x, const RowMatrix& c, const Eigen::VectorXd& x_norms) {
@@ -128,11 +118,7 @@ Run Lloyd(const RowMatrix& x, const Eigen::VectorXd& x_norms, RowMatrix centers,
 }  // namespace
 
 int KMeansModel::Predict(const double* point, double* distance2) const {
-  const Eigen::Map<const Eigen::RowVectorXd> p(point, centroids.cols());
-  Eigen::Index best;
-  const double d = (centroids.rowwise() - p).rowwise().squaredNorm().minCoeff(&best);
-  if (distance2 != nullptr) *distance2 = d;
-  return static_cast<int>(best);
+  return NearestCentroid(centroids, point, distance2);
 }
 
 std::vector<int> KMeansModel::Assign(const RowMatrix& x) const {

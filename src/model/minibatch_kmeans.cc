@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "segd/model/nearest_centroid.h"
+
 namespace segd {
 
 MiniBatchKMeans::MiniBatchKMeans(RowMatrix centroids, std::vector<double> counts,
@@ -16,11 +18,7 @@ MiniBatchKMeans::MiniBatchKMeans(RowMatrix centroids, std::vector<double> counts
       options_(options) {}
 
 int MiniBatchKMeans::Predict(const double* point, double* distance2) const {
-  const Eigen::Map<const Eigen::RowVectorXd> p(point, centroids_.cols());
-  Eigen::Index best;
-  const double d = (centroids_.rowwise() - p).rowwise().squaredNorm().minCoeff(&best);
-  if (distance2 != nullptr) *distance2 = d;
-  return static_cast<int>(best);
+  return NearestCentroid(centroids_, point, distance2);
 }
 
 std::vector<int> MiniBatchKMeans::Assign(const RowMatrix& x) const {

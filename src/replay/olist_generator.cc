@@ -9,22 +9,17 @@
 #include <cstdio>
 #include <vector>
 
+#include "segd/common/split_mix_rng.h"
 #include "segd/event/event_time.h"
 
 namespace segd {
 namespace {
 
-class Rng {
+// The generator's sampling on top of SplitMixRng.
+class Rng : public SplitMixRng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double Normal() {                                                           // Box-Muller
+  using SplitMixRng::SplitMixRng;
+  double Normal() {  // Box-Muller
     const double u1 = 1.0 - Uniform(), u2 = Uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   }
@@ -36,9 +31,6 @@ class Rng {
     return static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
                                cumulative.begin());
   }
-
- private:
-  uint64_t state_;
 };
 
 template <size_t N>
@@ -56,11 +48,7 @@ const std::array<const char*, 12> kStates = {"SP", "RJ", "MG", "RS", "PR", "SC",
 const auto kStateCdf = Cumulative<12>(
     {0.42, 0.13, 0.117, 0.055, 0.051, 0.036, 0.034, 0.021, 0.02, 0.02, 0.017, 0.013});
 
-uint64_t Mix(uint64_t z) {  // splitmix64's finaliser: spreads consecutive inputs
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+uint64_t Mix(uint64_t z) { return SplitMixRng::Mix(z); }
 
 std::string HexId(uint64_t a, uint64_t b) {
   char buf[33];

@@ -88,18 +88,14 @@ Status RocksDbStateStore::MultiGet(Cf cf, const std::vector<std::string_view>& k
 
 Status RocksDbStateStore::HasEvents(const std::vector<std::string_view>& ids,
                                     std::vector<bool>* out) {
+  // Event ids have empty values: presence is all there is to decode.
+  std::vector<std::optional<bool>> found;
+  SEGD_RETURN_IF_ERROR(MultiGet(kEvents, ids, &found, [](std::string_view, bool* present) {
+    *present = true;
+    return Status::Ok();
+  }));
   out->assign(ids.size(), false);
-  if (ids.empty()) return Status::Ok();
-  std::vector<rocksdb::Slice> slices(ids.begin(), ids.end());
-  std::vector<rocksdb::PinnableSlice> values(ids.size());
-  std::vector<rocksdb::Status> statuses(ids.size());
-  db_->MultiGet(rocksdb::ReadOptions(), cfs_[kEvents], ids.size(), slices.data(), values.data(),
-                statuses.data());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    SEGD_RETURN_IF_ERROR(FromRocks(statuses[i], "read events"));
-    (*out)[i] = true;
-  }
+  for (size_t i = 0; i < ids.size(); ++i) (*out)[i] = found[i].has_value();
   return Status::Ok();
 }
 
