@@ -39,10 +39,12 @@ TEST(DriftEvaluatorTest, IdenticalModelsGiveAriOneAndNoShift) {
   int row = 0;
   ASSERT_TRUE(store
                   .ScanCustomers([&](std::string_view, const CustomerState& s) {
-                    if (ExtractFeatures(spec, s, kNow, x.row(row).data())) ++row;
+                    double f[3];
+                    if (ExtractFeatures(spec, s, kNow, f)) x.row(row++) << f[0], f[1], f[2];
                     return true;
                   })
                   .ok());
+  ASSERT_EQ(row, 200);
   const std::vector<double> w = {1, 1, 1};
   const Scaler scaler = Scaler::Fit(x, w);
   scaler.TransformInPlace(&x);
