@@ -15,17 +15,10 @@ void AppendField(std::string_view name, std::string_view value, std::string* out
   AppendJsonString(value, out);
 }
 
-void AppendNumber(std::string_view name, double value, std::string* out) {
+// `,"name":value`; doubles in their shortest round-trip form.
+template <typename T>
+void AppendNumber(std::string_view name, T value, std::string* out) {
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);  // shortest round trip
-  out->push_back(',');
-  AppendJsonString(name, out);
-  out->push_back(':');
-  out->append(buf, end);
-}
-
-void AppendInt(std::string_view name, int64_t value, std::string* out) {
-  char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
   out->push_back(',');
   AppendJsonString(name, out);
@@ -80,15 +73,15 @@ void AppendEventJson(const Event& e, std::string* out, int offset_minutes) {
   switch (e.type) {
     case EventType::kOrderPlaced:
       AppendNumber("amount", e.amount, out);
-      AppendInt("items", e.items, out);
-      AppendInt("installments", e.installments, out);
+      AppendNumber("items", e.items, out);
+      AppendNumber("installments", e.installments, out);
       if (!e.payment_type.empty()) AppendField("payment_type", e.payment_type, out);
       if (!e.region.empty()) AppendField("state", e.region, out);
       break;
     case EventType::kOrderCanceled:
       break;
     case EventType::kReviewSubmitted:
-      AppendInt("score", e.score, out);
+      AppendNumber("score", e.score, out);
       break;
   }
   out->append("}}");
