@@ -37,6 +37,7 @@ int64_t Now2030() { return ParseRfc3339Ms("2030-01-01T00:00:00Z").value(); }
 
 // Decode + apply on this thread into RocksDB, micro-batches of `batch` events.
 StorageOptions g_storage;  // --write-buffer-mb, --block-cache-mb
+size_t g_batch = 5000;     // --batch: micro-batch size (events)
 
 double DecodeApplyRate(const std::vector<testing::KeyedEvent>& history, const std::string& dir,
                        size_t batch) {
@@ -84,6 +85,7 @@ double EndToEndRate(const std::string& brokers, const std::string& topic, size_t
   if (!pipeline.Load().ok()) std::abort();
   IngestLoopOptions lo;
   lo.exit_when_caught_up = true;
+  lo.batch_max_events = g_batch;
   IngestLoop loop(lo, &pipeline);
   auto source = NewKafkaMessageSource(c.kafka, &loop);
   std::atomic<bool> stop{false};
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir);
   app.add_option("--write-buffer-mb", segd::g_storage.write_buffer_mb);
   app.add_option("--block-cache-mb", segd::g_storage.block_cache_mb);
+  app.add_option("--batch", segd::g_batch, "micro-batch size in events");
   bool one_core_only = false;
   app.add_flag("--one-core-only", one_core_only, "skip the end-to-end part");
   CLI11_PARSE(app, argc, argv);
@@ -134,7 +137,8 @@ int main(int argc, char** argv) {
               bytes / 1048576.0, double(bytes) / history.size());
 
   std::vector<double> one_core;
-  for (int r = 0; r < runs; ++r) one_core.push_back(DecodeApplyRate(history, dir + "/one", 5000));
+  for (int r = 0; r < runs; ++r)
+    one_core.push_back(DecodeApplyRate(history, dir + "/one", g_batch));
   auto s1 = Summarize(one_core);
   std::printf(
       "decode+apply+commit, one core, no Kafka, RocksDB: median %.0f events/s (min %.0f, max "
