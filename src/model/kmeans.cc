@@ -158,4 +158,59 @@ KMeansModel FitKMeans(const RowMatrix& x, const KMeansOptions& o) {
   return best;
 }
 
+double SampledSilhouette(const RowMatrix& x, const std::vector<int>& labels, int k, int sample_size,
+                         uint64_t seed) {
+  const Eigen::Index n = x.rows();
+  std::vector<Eigen::Index> rows(n);
+  for (Eigen::Index i = 0; i < n; ++i) rows[i] = i;
+  if (sample_size < n) {  // partial Fisher-Yates with our own generator
+    SplitMixRng rng(seed);
+    for (Eigen::Index i = 0; i < sample_size; ++i) {
+      std::swap(rows[i], rows[i + Eigen::Index(rng.Next() % uint64_t(n - i))]);
+    }
+    rows.resize(sample_size);
+  }
+  const Eigen::Index m = static_cast<Eigen::Index>(rows.size());
+  std::vector<double> sum(k);
+  std::vector<int> count(k, 0);
+  for (Eigen::Index i = 0; i < m; ++i) ++count[labels[rows[i]]];
+  if (std::count_if(count.begin(), count.end(), [](int c) { return c > 0; }) < 2) return 0.0;
+  double total = 0;
+  for (Eigen::Index i = 0; i < m; ++i) {
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      sum[labels[rows[j]]] += (x.row(rows[i]) - x.row(rows[j])).norm();
+    }
+    const int own = labels[rows[i]];
+    if (count[own] < 2) continue;  // singleton: silhouette 0
+    const double a = sum[own] / (count[own] - 1);
+    double b = std::numeric_limits<double>::infinity();
+    for (int c = 0; c < k; ++c) {
+      if (c != own && count[c] > 0) b = std::min(b, sum[c] / count[c]);
+    }
+    total += (b - a) / std::max(a, b);
+  }
+  return total / double(m);
+}
+
+KSelection ChooseK(const RowMatrix& x, int k_min, int k_max, int sample_size,
+                   const KMeansOptions& options) {
+  assert(k_min >= 2 && k_max >= k_min);
+  KSelection best;
+  double best_score = -2;
+  for (int k = k_min; k <= k_max; ++k) {
+    KMeansOptions o = options;
+    o.k = k;
+    KMeansModel m = FitKMeans(x, o);
+    const double score = SampledSilhouette(x, m.Assign(x), k, sample_size, options.seed);
+    best.silhouettes.push_back(score);
+    if (score > best_score) {
+      best_score = score;
+      best.k = k;
+      best.model = std::move(m);
+    }
+  }
+  return best;
+}
+
 }  // namespace segd

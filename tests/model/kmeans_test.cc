@@ -75,6 +75,30 @@ TEST(KMeansTest, EmptyClusterIsRelocatedNotLost) {
   EXPECT_NEAR(m.inertia, 0.0, 1e-12);
 }
 
+TEST(KMeansTest, ChooseKFindsThePlantedNumberOfBlobs) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> noise(0.0, 0.5);
+  const double centers[3][2] = {{0, 0}, {8, 0}, {4, 7}};
+  RowMatrix x(900, 2);
+  for (int i = 0; i < 900; ++i) {
+    x(i, 0) = centers[i % 3][0] + noise(rng);
+    x(i, 1) = centers[i % 3][1] + noise(rng);
+  }
+  const KSelection s = ChooseK(x, 2, 6, 400, {.n_init = 3, .seed = 1});
+  EXPECT_EQ(s.k, 3);
+  ASSERT_EQ(s.silhouettes.size(), 5u);
+  EXPECT_GT(s.silhouettes[1], 0.7);  // k = 3: well separated
+  EXPECT_EQ(s.model.centroids.rows(), 3);
+}
+
+TEST(KMeansTest, SilhouetteOfTwoTightFarClustersIsNearOne) {
+  RowMatrix x(4, 1);
+  x << 0, 0.1, 100, 100.1;
+  // a = 0.1, b ~ 100: (b - a) / b ~ 0.999
+  EXPECT_NEAR(SampledSilhouette(x, {0, 0, 1, 1}, 2, 10, 0), 0.999, 1e-3);
+  EXPECT_EQ(SampledSilhouette(x, {0, 0, 0, 0}, 1, 10, 0), 0.0);
+}
+
 TEST(ScalerTest, StandardisesAndWeightsAndInverts) {
   RowMatrix x(4, 2);
   x << 1, 10, 2, 10, 3, 10, 4, 10;

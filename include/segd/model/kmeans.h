@@ -35,4 +35,21 @@ KMeansModel FitKMeans(const RowMatrix& x, const KMeansOptions& options);
 // Sum of squared distances of the rows of `x` to their nearest centroid.
 double Inertia(const RowMatrix& centroids, const RowMatrix& x);
 
+// Mean silhouette coefficient of `labels` over a deterministic sample of at most `sample_size`
+// rows (Euclidean distances, as scikit-learn's silhouette_score). Rows in singleton clusters
+// score 0. Needs at least 2 clusters among the sampled rows; else returns 0.
+double SampledSilhouette(const RowMatrix& x, const std::vector<int>& labels, int k, int sample_size,
+                         uint64_t seed);
+
+struct KSelection {
+  KMeansModel model;  // the fit with the chosen k
+  int k = 0;
+  std::vector<double> silhouettes;  // per k in [k_min, k_max]
+};
+
+// Fits every k in [k_min, k_max] (k_min >= 2) and keeps the one with the highest sampled
+// silhouette; ties go to the smaller k.
+KSelection ChooseK(const RowMatrix& x, int k_min, int k_max, int sample_size,
+                   const KMeansOptions& options);
+
 }  // namespace segd
