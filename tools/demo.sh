@@ -61,6 +61,10 @@ echo "== segd consuming until caught up"
 "$bin/src/segd" --config config/segd.yaml run --exit-when-caught-up --summary
 
 echo
+echo "== segmenting the customers (baseline k-means, as in the Olist study)"
+"$bin/src/segd" --config config/segd.yaml train
+
+echo
 echo "dead-letter topic orders.dlq (reason | detail):"
 kcat -b "$brokers" -C -t orders.dlq -e -q \
   -f '  %h\n' 2>/dev/null | sed -E 's/.*segd\.error\.reason=([^,]*),segd\.error\.detail=([^,]*),.*/  \1 | \2/' || true

@@ -11,6 +11,7 @@
 #include "app/state_report.h"
 #include "segd/build_info.h"
 #include "segd/config/config_loader.h"
+#include "segd/model/baseline_trainer.h"
 #include "segd/state/rocksdb_state_store.h"
 
 namespace segd {
@@ -77,6 +78,62 @@ int InspectSummary(const SegdConfig& config) {
   return 0;
 }
 
+int InspectModel(const SegdConfig& config) {
+  auto store = OpenForInspection(config);
+  if (!store) return 1;
+  auto versions = ListBaselineVersions(*store);
+  auto current = LoadCurrentBaseline(*store);
+  if (!versions.ok() || !current.ok()) {
+    std::fprintf(stderr, "segd: cannot read the baseline\n");
+    return 1;
+  }
+  if (!current->has_value()) {
+    std::printf("no baseline yet: run `segd train` (with the daemon stopped)\n");
+    return 0;
+  }
+  PrintBaseline(**current);
+  std::printf("versions kept:");
+  for (uint64_t v : *versions) std::printf(" v%llu", (unsigned long long)v);
+  std::printf("\n");
+  return 0;
+}
+
+// Fits a new baseline on the stored customers at the stored watermark and makes it current.
+int Train(const SegdConfig& config) {
+  auto opened = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
+  if (!opened.ok()) {
+    std::fprintf(stderr, "segd: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  StateStore& store = **opened;
+  auto watermark = StoredWatermark(store);
+  auto previous = LoadCurrentBaseline(store);
+  if (!watermark.ok() || !previous.ok()) {
+    std::fprintf(stderr, "segd: cannot read the store\n");
+    return 1;
+  }
+  const ModelConfig& mc = config.model;
+  const TrainOptions options{.k = mc.k,
+                             .auto_k = mc.auto_k,
+                             .k_min = mc.k_min,
+                             .k_max = mc.k_max,
+                             .n_init = mc.n_init,
+                             .seed = static_cast<uint64_t>(mc.seed),
+                             .silhouette_sample = mc.silhouette_sample};
+  auto model = TrainBaseline(store, *watermark, FeatureSpec::Default(), options,
+                             previous->has_value() ? &**previous : nullptr);
+  if (!model.ok()) {
+    std::fprintf(stderr, "segd: %s\n", model.status().ToString().c_str());
+    return 1;
+  }
+  if (Status s = SaveBaseline(store, *model, mc.keep_versions); !s.ok()) {
+    std::fprintf(stderr, "segd: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  PrintBaseline(*model);
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -103,6 +160,9 @@ int RunCli(int argc, char** argv) {
   CLI::App* customer = inspect->add_subcommand("customer", "one customer's state as JSON");
   customer->add_option("id", customer_id, "customer id")->required();
   CLI::App* summary = inspect->add_subcommand("summary", "totals and a few customers");
+  CLI::App* model = inspect->add_subcommand("model", "the current baseline and kept versions");
+  CLI::App* train = app.add_subcommand(
+      "train", "fit a new baseline on the stored customers (stop the daemon first)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -119,6 +179,8 @@ int RunCli(int argc, char** argv) {
   if (*run) return RunDaemon(*config, run_options);
   if (*customer) return InspectCustomer(*config, customer_id);
   if (*summary) return InspectSummary(*config);
+  if (*model) return InspectModel(*config);
+  if (*train) return Train(*config);
   return 2;
 }
 

@@ -93,4 +93,19 @@ void PrintStoreSummary(StateStore& store, const IngestStats* stats, double secon
   }
 }
 
+void PrintBaseline(const BaselineModel& m) {
+  std::printf("baseline v%llu: %d segments over %llu customers, features at %s, inertia %.1f\n",
+              (unsigned long long)m.version, m.k(), (unsigned long long)m.population,
+              FormatRfc3339(m.watermark_ms).c_str(), m.inertia);
+  std::printf("  %-3s %-32s %9s %7s", "id", "name", "customers", "share");
+  for (const FeatureDef& f : m.spec.features) std::printf(" %16s", FeatureKindName(f.kind));
+  std::printf("\n");
+  for (int c = 0; c < m.k(); ++c) {
+    std::printf("  %-3d %-32s %9llu %6.1f%%", c, m.names[c].c_str(), (unsigned long long)m.sizes[c],
+                m.population ? 100.0 * double(m.sizes[c]) / double(m.population) : 0.0);
+    for (double v : m.centroids_original[c]) std::printf(" %16.2f", v);
+    std::printf("\n");
+  }
+}
+
 }  // namespace segd

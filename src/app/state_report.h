@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "segd/ingest/ingest_stats.h"
+#include "segd/model/baseline_model.h"
 #include "segd/state/state_store.h"
 
 namespace segd {
@@ -17,5 +18,9 @@ std::string CustomerStateJson(std::string_view id, const CustomerState& state);
 // state to stdout. `stats` and `seconds` (time spent consuming) describe this run; pass nullptr
 // and 0 for a stopped store.
 void PrintStoreSummary(StateStore& store, const IngestStats* stats, double seconds);
+
+// Prints a baseline: version, population, and per segment its id, name, size, share and
+// centroid in original units.
+void PrintBaseline(const BaselineModel& model);
 
 }  // namespace segd

@@ -185,6 +185,25 @@ Status LoadHttp(Section& s, HttpOptions* h) {
   return s.RejectUnknown();
 }
 
+Status LoadModel(Section& s, ModelConfig* m) {
+  YAML::Node k = s.Child("k");
+  if (k && k.IsScalar() && k.Scalar() == "auto") {
+    m->auto_k = true;
+  } else {
+    SEGD_RETURN_IF_ERROR(s.Get<int32_t>("k", &m->k, 2, 64));
+  }
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("k_min", &m->k_min, 2, 64));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("k_max", &m->k_max, 2, 64));
+  if (m->k_max < m->k_min) {
+    return InvalidArgument(s.PathOf("k_max") + ": must not be below model.k_min");
+  }
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("n_init", &m->n_init, 1, 1000));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("seed", &m->seed, 0, INT64_MAX));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("silhouette_sample", &m->silhouette_sample, 10, 100000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("keep_versions", &m->keep_versions, 1, 10000));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -217,6 +236,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "storage", &config.storage, LoadStorage));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "ingest", &config.ingest, LoadIngest));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "http", &config.http, LoadHttp));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "model", &config.model, LoadModel));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {

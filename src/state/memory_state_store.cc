@@ -76,6 +76,7 @@ Status MemoryStateStore::Commit(const StateDelta& delta) {
   for (std::string_view id : delta.event_ids) events_.emplace(id);
   for (const auto& [tp, p] : delta.progress) progress_[tp] = p;
   for (const auto& [name, blob] : delta.meta) meta_[name] = blob;
+  for (const std::string& name : delta.meta_deletes) meta_.erase(name);
   ++commits_;
   return Status::Ok();
 }

@@ -171,6 +171,9 @@ Status RocksDbStateStore::Commit(const StateDelta& delta) {
   for (const auto& [name, blob] : delta.meta) {
     SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kMeta], name, blob), "batch"));
   }
+  for (const std::string& name : delta.meta_deletes) {
+    SEGD_RETURN_IF_ERROR(FromRocks(batch.Delete(cfs_[kMeta], name), "batch"));
+  }
   return FromRocks(db_->Write(write_options_, &batch), "commit");
 }
 

@@ -28,7 +28,19 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->ingest.min_event_time, d.ingest.min_event_time);
   EXPECT_EQ(c->http.bind, d.http.bind);
   EXPECT_EQ(c->http.threads, d.http.threads);
+  EXPECT_EQ(c->model.k, d.model.k);
+  EXPECT_EQ(c->model.n_init, d.model.n_init);
+  EXPECT_EQ(c->model.keep_versions, d.model.keep_versions);
   EXPECT_EQ(c->log.level, d.log.level);
+}
+
+TEST(ConfigLoaderTest, ModelKIsANumberOrAuto) {
+  auto c = ParseConfig("model: {k: auto, k_min: 3, k_max: 6}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->model.auto_k);
+  EXPECT_EQ(c->model.k_max, 6);
+  EXPECT_EQ(ErrorOf("model: {k: many}"), "model.k: expected an integer, got 'many'");
+  EXPECT_EQ(ErrorOf("model: {k_min: 5, k_max: 3}"), "model.k_max: must not be below model.k_min");
 }
 
 TEST(ConfigLoaderTest, HttpBindMustBeHostPort) {

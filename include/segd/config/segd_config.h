@@ -37,6 +37,17 @@ struct IngestConfig {
   int32_t dead_letter_timeout_ms = 30000;  // ingest.dead_letter_timeout_ms (per attempt)
 };
 
+struct ModelConfig {
+  int32_t k = 4;  // model.k: segments, or "auto" (k_min..k_max by silhouette)
+  bool auto_k = false;
+  int32_t k_min = 2;                 // model.k_min
+  int32_t k_max = 8;                 // model.k_max
+  int32_t n_init = 10;               // model.n_init: k-means restarts
+  int64_t seed = 0;                  // model.seed
+  int32_t silhouette_sample = 2000;  // model.silhouette_sample
+  int32_t keep_versions = 10;        // model.keep_versions: baselines kept in the store
+};
+
 struct LogConfig {
   std::string level = "info";   // log.level: trace | debug | info | warn | error
   std::string format = "text";  // log.format: text | json
@@ -47,6 +58,7 @@ struct SegdConfig {
   StorageOptions storage;
   IngestConfig ingest;
   HttpOptions http;
+  ModelConfig model;
   LogConfig log;
 };
 

@@ -19,6 +19,7 @@ struct StateDelta {
   std::vector<std::string_view> event_ids;                                   // newly applied
   std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
   std::vector<std::pair<std::string, std::string>> meta;  // opaque blobs (models, ...) by name
+  std::vector<std::string> meta_deletes;                  // blobs to remove
 };
 
 }  // namespace segd

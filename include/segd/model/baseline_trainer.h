@@ -1,0 +1,49 @@
+// Fits a new baseline on every customer of a store and keeps segment ids stable across
+// retrains; saves and loads baselines (versioned) in the store's meta space. Reads the store
+// concurrently with the writer; SaveBaseline commits, so call it from the writer's thread or
+// against a stopped store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "segd/common/status.h"
+#include "segd/model/baseline_model.h"
+#include "segd/model/kmeans.h"
+#include "segd/state/state_store.h"
+
+namespace segd {
+
+struct TrainOptions {
+  int k = 4;            // model.k (ignored when auto_k)
+  bool auto_k = false;  // model.k: auto
+  int k_min = 2, k_max = 8;
+  int n_init = 10;
+  uint64_t seed = 0;
+  int silhouette_sample = 2000;
+  uint64_t min_customers = 10;  // refuse to fit on fewer
+};
+
+// Fits on the customers of `store` with live orders, features at `watermark_ms`. When
+// `previous` is given and has the same k, new segments take the ids of the previous segments
+// they match (minimum total centroid distance, Hungarian method) and version = previous + 1.
+[[nodiscard]] StatusOr<BaselineModel> TrainBaseline(StateStore& store, int64_t watermark_ms,
+                                                    const FeatureSpec& spec,
+                                                    const TrainOptions& options,
+                                                    const BaselineModel* previous);
+
+// The current baseline, if one was ever saved.
+[[nodiscard]] StatusOr<std::optional<BaselineModel>> LoadCurrentBaseline(StateStore& store);
+// A saved version, if still kept.
+[[nodiscard]] StatusOr<std::optional<BaselineModel>> LoadBaseline(StateStore& store,
+                                                                  uint64_t version);
+// Versions still kept, oldest first.
+[[nodiscard]] StatusOr<std::vector<uint64_t>> ListBaselineVersions(StateStore& store);
+// Saves `model` as the current baseline in one commit, keeping the newest `keep_versions`.
+[[nodiscard]] Status SaveBaseline(StateStore& store, const BaselineModel& model, int keep_versions);
+
+// The largest stored per-partition watermark (0 when nothing was consumed).
+[[nodiscard]] StatusOr<int64_t> StoredWatermark(StateStore& store);
+
+}  // namespace segd
