@@ -70,7 +70,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   IngestStats stats;
   IngestPipeline pipeline(ToDecoderOptions(config.ingest), store->get(), dlq.get(), &stats,
                           WallClockMs);
-  if (Status s = pipeline.Load(); !s.ok()) {
+  const LiveOptions live{.batch_events = config.model.live_batch_events,
+                         .minibatch = {.half_life_days = config.model.half_life_days,
+                                       .dead_after_updates = config.model.dead_after_updates}};
+  if (Status s = pipeline.Load(live); !s.ok()) {
     spdlog::error("cannot read stored progress: {}", s.ToString());
     return 1;
   }
@@ -103,8 +106,11 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());
     return 1;
   }
-  spdlog::info("segd started brokers={} topics={} store={}", config.kafka.brokers,
-               config.kafka.topics.size(), config.storage.path);
+  spdlog::info("segd started brokers={} topics={} store={} baseline={}", config.kafka.brokers,
+               config.kafka.topics.size(), config.storage.path,
+               pipeline.live().has_baseline()
+                   ? "v" + std::to_string(pipeline.live().baseline()->version)
+                   : std::string("none (run segd train)"));
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
   const auto end = std::chrono::steady_clock::now();

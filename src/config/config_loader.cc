@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -42,6 +43,21 @@ class Section {
     }
     if (parsed < min_value || parsed > max_value) {
       return InvalidArgument(PathOf(key) + ": " + std::to_string(parsed) + " is outside " +
+                             std::to_string(min_value) + ".." + std::to_string(max_value));
+    }
+    *out = parsed;
+    return Status::Ok();
+  }
+
+  Status GetDouble(const std::string& key, double* out, double min_value, double max_value) {
+    YAML::Node v = Child(key);
+    if (!v || v.IsNull()) return Status::Ok();
+    double parsed = 0;
+    if (!v.IsScalar() || !YAML::convert<double>::decode(v, parsed) || !std::isfinite(parsed)) {
+      return InvalidArgument(PathOf(key) + ": expected a number, got '" + Text(v) + "'");
+    }
+    if (parsed < min_value || parsed > max_value) {
+      return InvalidArgument(PathOf(key) + ": " + v.Scalar() + " is outside " +
                              std::to_string(min_value) + ".." + std::to_string(max_value));
     }
     *out = parsed;
@@ -201,6 +217,10 @@ Status LoadModel(Section& s, ModelConfig* m) {
   SEGD_RETURN_IF_ERROR(s.Get<int64_t>("seed", &m->seed, 0, INT64_MAX));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("silhouette_sample", &m->silhouette_sample, 10, 100000));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("keep_versions", &m->keep_versions, 1, 10000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("live_batch_events", &m->live_batch_events, 1, 1'000'000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("half_life_days", &m->half_life_days, 0, 36500));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("dead_after_updates", &m->dead_after_updates, 0, 1'000'000'000));
   return s.RejectUnknown();
 }
 

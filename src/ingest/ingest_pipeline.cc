@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "segd/model/baseline_trainer.h"
+
 namespace segd {
 namespace {
 constexpr uint8_t kStale = 0, kGood = 1, kRejected = 2;
@@ -17,7 +19,22 @@ IngestPipeline::IngestPipeline(const DecoderOptions& decoder_options, StateStore
       clock_(std::move(clock)),
       batch_(store) {}
 
-Status IngestPipeline::Load() {
+namespace {
+constexpr const char* kLiveModelKey = "model/live";
+}  // namespace
+
+Status IngestPipeline::Load(LiveOptions live_options) {
+  live_ = LiveSegmentation(live_options);
+  auto baseline = LoadCurrentBaseline(*store_);
+  if (!baseline.ok()) return baseline.status();
+  if (baseline->has_value()) {
+    auto shared = std::make_shared<const BaselineModel>(std::move(**baseline));
+    auto blob = store_->GetMeta(kLiveModelKey);
+    if (!blob.ok()) return blob.status();
+    Status decoded = *blob ? live_.Decode(**blob, shared) : FailedPrecondition("no live model");
+    if (decoded.code() == StatusCode::kDataLoss) return decoded;
+    if (!decoded.ok()) live_.ResetTo(shared);  // first start, or a new baseline: start from it
+  }
   std::vector<std::pair<TopicPartition, PartitionProgress>> stored;
   SEGD_RETURN_IF_ERROR(store_->ReadProgress(&stored));
   progress_.clear();
@@ -91,14 +108,19 @@ Status IngestPipeline::ApplyAll(std::span<const RawMessage> messages) {
       auto outcome = EventApplier::Apply(e, &batch_);
       if (!outcome.ok()) return outcome.status();
       ++outcome_counts_[static_cast<size_t>(*outcome)];
-      if (*outcome == ApplyOutcome::kApplied) {
-        ++p.applied;
-      } else {
-        ++p.duplicates;
-      }
       // The watermark moves with every accepted event, duplicates included: they are valid
       // evidence that time has reached this point, and it only ever moves forward.
       p.watermark_ms = std::max(p.watermark_ms, e.time_ms);
+      if (*outcome != ApplyOutcome::kApplied) {
+        ++p.duplicates;
+        continue;
+      }
+      ++p.applied;
+      if (working_live_.has_baseline()) {
+        auto customer = batch_.FindCustomer(e.subject);
+        if (!customer.ok()) return customer.status();
+        working_live_.Observe(**customer, p.watermark_ms);
+      }
     }
   }
   return Status::Ok();
@@ -107,6 +129,7 @@ Status IngestPipeline::ApplyAll(std::span<const RawMessage> messages) {
 Status IngestPipeline::Process(std::span<const RawMessage> messages) {
   batch_.Reset();
   working_.clear();
+  working_live_ = live_;
   outcome_counts_.fill(0);
   reject_counts_.fill(0);
   stale_count_ = 0;
@@ -115,6 +138,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages) {
   // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
   if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
   for (const auto& [tp, p] : working_) batch_.SetProgress(tp, p);
+  if (working_live_.has_baseline()) batch_.PutMeta(kLiveModelKey, working_live_.Encode());
   const auto start = std::chrono::steady_clock::now();
   Status committed = store_->Commit(batch_.Delta());
   if (!committed.ok()) {
@@ -131,6 +155,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages) {
 
 void IngestPipeline::Publish(std::span<const RawMessage> messages) {
   for (auto& [tp, p] : working_) progress_[tp] = p;
+  live_ = std::move(working_live_);
   constexpr auto r = std::memory_order_relaxed;
   stats_->messages.fetch_add(messages.size(), r);
   for (size_t i = 0; i < outcome_counts_.size(); ++i)

@@ -14,6 +14,7 @@
 #include "segd/ingest/dead_letter_sink.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/ingest/raw_message.h"
+#include "segd/model/live_segmentation.h"
 #include "segd/state/micro_batch.h"
 #include "segd/state/state_store.h"
 
@@ -27,8 +28,9 @@ class IngestPipeline {
   IngestPipeline(const DecoderOptions& decoder_options, StateStore* store, DeadLetterSink* dlq,
                  IngestStats* stats, WallClock clock);
 
-  // Loads committed progress of every partition from the store. Call once before Process.
-  [[nodiscard]] Status Load();
+  // Loads committed progress of every partition, the current baseline and the live model from
+  // the store. Call once before Process. Without a baseline the live model stays idle.
+  [[nodiscard]] Status Load(LiveOptions live_options = {});
 
   // The offset to resume `tp` from: its committed next offset, or 0 if never seen.
   int64_t ResumeOffset(const TopicPartition& tp) const;
@@ -45,6 +47,9 @@ class IngestPipeline {
 
   const IngestStats& stats() const { return *stats_; }
 
+  // The live model as of the last committed batch. Consumer thread only.
+  const LiveSegmentation& live() const { return live_; }
+
   // Largest accepted event time over all partitions (0 before any).
   int64_t watermark_ms() const;
 
@@ -60,6 +65,8 @@ class IngestPipeline {
   IngestStats* stats_;
   WallClock clock_;
   MicroBatch batch_;
+  LiveSegmentation live_;                                 // committed
+  LiveSegmentation working_live_;                         // this batch, copied from live_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
   std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from progress_
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events
