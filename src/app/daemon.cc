@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "app/drift_monitor.h"
 #include "app/state_report.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_server.h"
@@ -78,7 +79,9 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
-  MetricsExposition metrics(&stats, [&loop] { return loop.ready(); });
+  DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
+  MetricsExposition metrics(
+      &stats, [&loop] { return loop.ready(); }, [&drift] { return drift.status(); });
   StateStore* state = store->get();
   auto http = HttpServer::Start(
       config.http,
@@ -111,8 +114,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                pipeline.live().has_baseline()
                    ? "v" + std::to_string(pipeline.live().baseline()->version)
                    : std::string("none (run segd train)"));
+  drift.Start();
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
+  drift.Stop();
   const auto end = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(end - start).count();
   // Consumption rate from the first committed batch: joining the group is not ingest time.

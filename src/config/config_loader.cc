@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -57,8 +58,9 @@ class Section {
       return InvalidArgument(PathOf(key) + ": expected a number, got '" + Text(v) + "'");
     }
     if (parsed < min_value || parsed > max_value) {
-      return InvalidArgument(PathOf(key) + ": " + v.Scalar() + " is outside " +
-                             std::to_string(min_value) + ".." + std::to_string(max_value));
+      char range[64];
+      std::snprintf(range, sizeof(range), "%g..%g", min_value, max_value);
+      return InvalidArgument(PathOf(key) + ": " + v.Scalar() + " is outside " + range);
     }
     *out = parsed;
     return Status::Ok();
@@ -224,6 +226,19 @@ Status LoadModel(Section& s, ModelConfig* m) {
   return s.RejectUnknown();
 }
 
+Status LoadDrift(Section& s, DriftConfig* d) {
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("every_seconds", &d->every_seconds, 1, 86400));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("threshold", &d->threshold, -1, 1));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("critical", &d->critical, -1, 1));
+  if (d->critical > d->threshold) {
+    return InvalidArgument(s.PathOf("critical") + ": must not exceed drift.threshold");
+  }
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("consecutive_evaluations", &d->consecutive_evaluations, 1, 1000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("hysteresis", &d->hysteresis, 0, 1));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -257,6 +272,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "ingest", &config.ingest, LoadIngest));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "http", &config.http, LoadHttp));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "model", &config.model, LoadModel));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "drift", &config.drift, LoadDrift));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {

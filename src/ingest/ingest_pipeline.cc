@@ -35,6 +35,7 @@ Status IngestPipeline::Load(LiveOptions live_options) {
     if (decoded.code() == StatusCode::kDataLoss) return decoded;
     if (!decoded.ok()) live_.ResetTo(shared);  // first start, or a new baseline: start from it
   }
+  PublishLiveSnapshot();
   std::vector<std::pair<TopicPartition, PartitionProgress>> stored;
   SEGD_RETURN_IF_ERROR(store_->ReadProgress(&stored));
   progress_.clear();
@@ -156,6 +157,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages) {
 void IngestPipeline::Publish(std::span<const RawMessage> messages) {
   for (auto& [tp, p] : working_) progress_[tp] = p;
   live_ = std::move(working_live_);
+  PublishLiveSnapshot();
   constexpr auto r = std::memory_order_relaxed;
   stats_->messages.fetch_add(messages.size(), r);
   for (size_t i = 0; i < outcome_counts_.size(); ++i)
@@ -168,6 +170,22 @@ void IngestPipeline::Publish(std::span<const RawMessage> messages) {
         std::chrono::steady_clock::now().time_since_epoch().count(), r);
   }
   stats_->watermark_ms.store(watermark_ms(), r);
+}
+
+void IngestPipeline::PublishLiveSnapshot() {
+  auto snapshot = std::make_shared<LiveSnapshot>();
+  if (live_.has_baseline()) {
+    snapshot->baseline = live_.shared_baseline();
+    snapshot->centroids = live_.model().centroids();
+    snapshot->updates = live_.model().updates();
+  }
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  snapshot_ = std::move(snapshot);
+}
+
+std::shared_ptr<const IngestPipeline::LiveSnapshot> IngestPipeline::live_snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return snapshot_;
 }
 
 }  // namespace segd

@@ -7,6 +7,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "segd/build_info.h"
@@ -85,20 +86,79 @@ class IngestCollector : public prometheus::Collectable {
   std::function<bool()> ready_;
 };
 
+// Drift families exist from the start (NaN ARI before the first evaluation), so dashboards and
+// "drift not evaluated recently" alerts see the series.
+class DriftCollector : public prometheus::Collectable {
+ public:
+  explicit DriftCollector(std::function<DriftStatus()> drift) : drift_(std::move(drift)) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    constexpr auto G = MetricType::Gauge;
+    std::vector<MetricFamily> out;
+    if (!drift_) return out;
+    const DriftStatus d = drift_();
+    const DriftReport& r = d.online;
+    auto single = [&](const char* name, const char* help, double v) {
+      out.push_back(Family(name, help, G));
+      out.back().metric.push_back(Value(G, v));
+    };
+    out.push_back(Family("segd_drift_ari",
+                         "Adjusted Rand Index between the baseline and a comparison model.", G));
+    out.back().metric.push_back(
+        Value(G, d.evaluated ? r.ari : std::nan(""), {{"method", "online"}}));
+    single("segd_retrain_recommended", "1 while a retrain is recommended.",
+           d.retrain_recommended ? 1 : 0);
+    single("segd_drift_severity", "0 none, 1 warning (ARI below threshold), 2 critical.",
+           double(static_cast<int>(d.severity)));
+    single("segd_baseline_version", "Version of the current baseline (0: none).",
+           double(d.baseline_version));
+    single("segd_live_model_updates", "Mini-batch updates of the live model since its baseline.",
+           double(d.live_updates));
+    single("segd_drift_customers", "Customers in the last drift evaluation.", double(r.customers));
+    single("segd_drift_evaluation_duration_seconds", "Duration of the last drift evaluation.",
+           r.seconds);
+    single("segd_drift_evaluation_timestamp_seconds", "When the last evaluation finished.",
+           d.evaluated_unix_ms / 1e3);
+    single("segd_segment_share_psi", "Population stability index of segment shares.", r.psi);
+    out.push_back(Family("segd_segment_customers", "Customers per segment and model.", G));
+    for (size_t c = 0; c < r.baseline_sizes.size(); ++c) {
+      out.back().metric.push_back(Value(G, double(r.baseline_sizes[c]),
+                                        {{"model", "baseline"}, {"segment", std::to_string(c)}}));
+    }
+    for (size_t c = 0; c < r.comparison_sizes.size(); ++c) {
+      out.back().metric.push_back(Value(G, double(r.comparison_sizes[c]),
+                                        {{"model", "live"}, {"segment", std::to_string(c)}}));
+    }
+    out.push_back(Family("segd_segment_centroid_shift",
+                         "Distance between baseline and live centroid (scaled units).", G));
+    for (size_t c = 0; c < r.centroid_shift.size(); ++c) {
+      out.back().metric.push_back(Value(G, r.centroid_shift[c], {{"segment", std::to_string(c)}}));
+    }
+    return out;
+  }
+
+ private:
+  std::function<DriftStatus()> drift_;
+};
+
 }  // namespace
 
 struct MetricsExposition::Impl {
   IngestCollector ingest;
+  DriftCollector drift;
 };
 
-MetricsExposition::MetricsExposition(const IngestStats* stats, std::function<bool()> ready)
-    : impl_(new Impl{IngestCollector(stats, std::move(ready))}) {}
+MetricsExposition::MetricsExposition(const IngestStats* stats, std::function<bool()> ready,
+                                     std::function<DriftStatus()> drift)
+    : impl_(new Impl{IngestCollector(stats, std::move(ready)), DriftCollector(std::move(drift))}) {}
 
 MetricsExposition::~MetricsExposition() = default;
 
 std::string MetricsExposition::Scrape() const {
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, impl_->ingest.Collect());
+  auto families = impl_->ingest.Collect();
+  for (auto& f : impl_->drift.Collect()) families.push_back(std::move(f));
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 

@@ -31,6 +31,9 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->model.k, d.model.k);
   EXPECT_EQ(c->model.n_init, d.model.n_init);
   EXPECT_EQ(c->model.keep_versions, d.model.keep_versions);
+  EXPECT_EQ(c->model.live_batch_events, d.model.live_batch_events);
+  EXPECT_EQ(c->drift.every_seconds, d.drift.every_seconds);
+  EXPECT_EQ(c->drift.threshold, d.drift.threshold);
   EXPECT_EQ(c->log.level, d.log.level);
 }
 
@@ -41,6 +44,17 @@ TEST(ConfigLoaderTest, ModelKIsANumberOrAuto) {
   EXPECT_EQ(c->model.k_max, 6);
   EXPECT_EQ(ErrorOf("model: {k: many}"), "model.k: expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("model: {k_min: 5, k_max: 3}"), "model.k_max: must not be below model.k_min");
+}
+
+TEST(ConfigLoaderTest, DriftThresholdsAreChecked) {
+  auto c = ParseConfig("drift: {every_seconds: 5, threshold: 0.7, critical: 0.5}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.every_seconds, 5);
+  EXPECT_DOUBLE_EQ(c->drift.threshold, 0.7);
+  EXPECT_EQ(ErrorOf("drift: {threshold: 0.5, critical: 0.6}"),
+            "drift.critical: must not exceed drift.threshold");
+  EXPECT_EQ(ErrorOf("drift: {threshold: high}"), "drift.threshold: expected a number, got 'high'");
+  EXPECT_EQ(ErrorOf("model: {half_life_days: -1}"), "model.half_life_days: -1 is outside 0..36500");
 }
 
 TEST(ConfigLoaderTest, HttpBindMustBeHostPort) {

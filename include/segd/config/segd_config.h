@@ -51,6 +51,14 @@ struct ModelConfig {
   int32_t dead_after_updates = 0;    // model.dead_after_updates: reseed idle centres (0: never)
 };
 
+struct DriftConfig {
+  int32_t every_seconds = 60;           // drift.every_seconds: wall-clock evaluation interval
+  double threshold = 0.8;               // drift.threshold: ARI below it counts as drifted
+  double critical = 0.6;                // drift.critical
+  int32_t consecutive_evaluations = 3;  // drift.consecutive_evaluations
+  double hysteresis = 0.05;             // drift.hysteresis: clear only at threshold + this
+};
+
 struct LogConfig {
   std::string level = "info";   // log.level: trace | debug | info | warn | error
   std::string format = "text";  // log.format: text | json
@@ -62,6 +70,7 @@ struct SegdConfig {
   IngestConfig ingest;
   HttpOptions http;
   ModelConfig model;
+  DriftConfig drift;
   LogConfig log;
 };
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -50,6 +52,15 @@ class IngestPipeline {
   // The live model as of the last committed batch. Consumer thread only.
   const LiveSegmentation& live() const { return live_; }
 
+  // What readers on other threads may see of the live model: refreshed after every commit.
+  struct LiveSnapshot {
+    std::shared_ptr<const BaselineModel> baseline;  // nullptr: no baseline yet
+    RowMatrix centroids;                            // live centroids, baseline's scaled space
+    uint64_t updates = 0;
+  };
+  // Thread-safe.
+  std::shared_ptr<const LiveSnapshot> live_snapshot() const;
+
   // Largest accepted event time over all partitions (0 before any).
   int64_t watermark_ms() const;
 
@@ -58,6 +69,7 @@ class IngestPipeline {
   Status DecodeAll(std::span<const RawMessage> messages);
   Status ApplyAll(std::span<const RawMessage> messages);
   void Publish(std::span<const RawMessage> messages);
+  void PublishLiveSnapshot();
 
   EventDecoder decoder_;
   StateStore* store_;
@@ -65,8 +77,10 @@ class IngestPipeline {
   IngestStats* stats_;
   WallClock clock_;
   MicroBatch batch_;
-  LiveSegmentation live_;                                 // committed
-  LiveSegmentation working_live_;                         // this batch, copied from live_
+  LiveSegmentation live_;          // committed
+  LiveSegmentation working_live_;  // this batch, copied from live_
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const LiveSnapshot> snapshot_;          // guarded by snapshot_mu_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
   std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from progress_
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events

@@ -7,13 +7,15 @@
 #include <string>
 
 #include "segd/ingest/ingest_stats.h"
+#include "segd/model/drift_status.h"
 
 namespace segd {
 
 class MetricsExposition {
  public:
-  // `stats` must outlive this object; `ready` is called on each scrape.
-  MetricsExposition(const IngestStats* stats, std::function<bool()> ready);
+  // `stats` must outlive this object; `ready` and `drift` (optional) are called on each scrape.
+  MetricsExposition(const IngestStats* stats, std::function<bool()> ready,
+                    std::function<DriftStatus()> drift = nullptr);
   ~MetricsExposition();
 
   // The Prometheus text format (0.0.4) of every segd metric.

@@ -34,6 +34,7 @@ class LiveSegmentation {
 
   bool has_baseline() const { return baseline_ != nullptr; }
   const BaselineModel* baseline() const { return baseline_.get(); }
+  const std::shared_ptr<const BaselineModel>& shared_baseline() const { return baseline_; }
   const MiniBatchKMeans& model() const { return live_; }
   int pending() const { return pending_count_; }
 

@@ -1,0 +1,22 @@
+// The latest drift evaluation, as published for metrics and the API. Value type; copy it out
+// of whoever guards it.
+#pragma once
+
+#include <cstdint>
+
+#include "segd/model/drift_evaluator.h"
+#include "segd/model/retrain_policy.h"
+
+namespace segd {
+
+struct DriftStatus {
+  bool evaluated = false;  // false until the first evaluation finished
+  DriftReport online;      // baseline vs live model
+  bool retrain_recommended = false;
+  DriftSeverity severity = DriftSeverity::kNone;
+  uint64_t baseline_version = 0;  // 0: no baseline
+  uint64_t live_updates = 0;
+  int64_t evaluated_unix_ms = 0;
+};
+
+}  // namespace segd

@@ -1,0 +1,82 @@
+#include "app/drift_monitor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace segd {
+
+DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store,
+                           const IngestPipeline* pipeline, const IngestStats* stats)
+    : config_(config),
+      store_(store),
+      pipeline_(pipeline),
+      stats_(stats),
+      policy_({.threshold = config.threshold,
+               .critical = config.critical,
+               .consecutive = config.consecutive_evaluations,
+               .hysteresis = config.hysteresis}) {}
+
+DriftMonitor::~DriftMonitor() { Stop(); }
+
+void DriftMonitor::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DriftMonitor::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DriftMonitor::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!wake_.wait_for(lock, std::chrono::seconds(config_.every_seconds),
+                         [this] { return stopping_; })) {
+    lock.unlock();
+    if (Status s = EvaluateOnce(); !s.ok()) {
+      spdlog::warn("drift evaluation failed: {}", s.ToString());
+    }
+    lock.lock();
+  }
+}
+
+Status DriftMonitor::EvaluateOnce() {
+  auto live = pipeline_->live_snapshot();
+  if (!live || !live->baseline) return Status::Ok();
+  const BaselineModel& b = *live->baseline;
+  if (b.version != policy_baseline_version_) {  // a new baseline starts a new history
+    policy_.Reset();
+    policy_baseline_version_ = b.version;
+  }
+  const int64_t watermark = stats_->watermark_ms.load(std::memory_order_relaxed);
+  auto report = EvaluateDrift(*store_, watermark, {&b.spec, &b.scaler, &b.centroids},
+                              {&b.spec, &b.scaler, &live->centroids});
+  if (!report.ok()) return report.status();
+  const bool recommended = policy_.Observe(report->ari);
+  spdlog::info(
+      "drift evaluated baseline=v{} ari={:.4f} customers={} retrain_recommended={} "
+      "seconds={:.3f}",
+      b.version, report->ari, report->customers, recommended, report->seconds);
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.evaluated = true;
+  status_.online = std::move(*report);
+  status_.retrain_recommended = recommended;
+  status_.severity = policy_.severity();
+  status_.baseline_version = b.version;
+  status_.live_updates = live->updates;
+  status_.evaluated_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  return Status::Ok();
+}
+
+DriftStatus DriftMonitor::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+}  // namespace segd

@@ -1,0 +1,75 @@
+#include "app/drift_monitor.h"
+
+#include <gtest/gtest.h>
+
+#include "segd/metrics/metrics_exposition.h"
+#include "segd/model/baseline_trainer.h"
+#include "testing/test_history.h"
+
+namespace segd {
+namespace {
+
+const int64_t kNow = ParseRfc3339Ms("2020-01-01T00:00:00Z").value();
+
+class NoDeadLetters : public DeadLetterSink {
+ public:
+  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
+  Status Flush() override { return Status::Ok(); }
+};
+
+TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
+  MemoryStateStore store;
+  NoDeadLetters dlq;
+  IngestStats stats;
+  const auto history = testing::MakeHistory(500, 31);
+  std::vector<RawMessage> messages;
+  for (size_t i = 0; i < history.size(); ++i) {
+    messages.push_back({"orders", 0, int64_t(i), true, history[i].key, history[i].json});
+  }
+  const size_t half = messages.size() / 2;
+  IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
+  ASSERT_TRUE(pipeline.Load().ok());
+  ASSERT_TRUE(pipeline.Process(std::span(messages).first(half)).ok());
+
+  DriftMonitor monitor({.every_seconds = 3600}, &store, &pipeline, &stats);
+  MetricsExposition metrics(
+      &stats, [] { return true; }, [&] { return monitor.status(); });
+  ASSERT_TRUE(monitor.EvaluateOnce().ok());  // no baseline yet: nothing to compare
+  EXPECT_FALSE(monitor.status().evaluated);
+  // prometheus-cpp writes "Nan", which Prometheus parses as NaN (case-insensitive).
+  EXPECT_NE(metrics.Scrape().find("segd_drift_ari{method=\"online\"} Nan"), std::string::npos);
+
+  auto baseline = TrainBaseline(store, stats.watermark_ms.load(), FeatureSpec::Default(),
+                                {.k = 3, .n_init = 2}, nullptr);
+  ASSERT_TRUE(baseline.ok());
+  ASSERT_TRUE(SaveBaseline(store, *baseline, 2).ok());
+  IngestPipeline restarted({}, &store, &dlq, &stats, [] { return kNow; });
+  ASSERT_TRUE(restarted.Load({.batch_events = 20}).ok());
+  DriftMonitor after({.every_seconds = 3600}, &store, &restarted, &stats);
+
+  // Live model still equal to the baseline: the two labelings agree exactly.
+  ASSERT_TRUE(after.EvaluateOnce().ok());
+  DriftStatus s = after.status();
+  ASSERT_TRUE(s.evaluated);
+  EXPECT_EQ(s.online.ari, 1.0);
+  EXPECT_EQ(s.baseline_version, 1u);
+  EXPECT_EQ(s.online.customers, baseline->population);
+  EXPECT_FALSE(s.retrain_recommended);
+
+  // The second half moves the live model; the evaluation sees it.
+  ASSERT_TRUE(restarted.Process(std::span(messages).subspan(half)).ok());
+  ASSERT_TRUE(after.EvaluateOnce().ok());
+  s = after.status();
+  EXPECT_GT(s.live_updates, 0u);
+  EXPECT_GT(s.online.customers, baseline->population);
+  EXPECT_LE(s.online.ari, 1.0);
+  MetricsExposition m2(
+      &stats, [] { return true; }, [&] { return after.status(); });
+  const std::string text = m2.Scrape();
+  EXPECT_NE(text.find("segd_baseline_version 1"), std::string::npos);
+  EXPECT_NE(text.find("segd_segment_customers{model=\"live\",segment=\"0\"}"), std::string::npos);
+  EXPECT_NE(text.find("segd_drift_ari{method=\"online\"}"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace segd
