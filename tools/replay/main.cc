@@ -65,11 +65,13 @@ class Output {
     if (!final && now - last_ < std::chrono::seconds(1)) return;
     last_ = now;
     const double s = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr,
-                 "%s%lld events (placed %lld, canceled %lld, reviews %lld), %.1f MiB, %.1f s, "
-                 "%.0f events/s%s",
-                 final ? "\rreplayed " : "\r  ", (long long)count_, (long long)by_type_[1],
-                 (long long)by_type_[2], (long long)by_type_[3], bytes_ / 1048576.0, s,
+    char types[96] = "";
+    if (by_type_[1] + by_type_[2] + by_type_[3] > 0) {  // JSONL lines are not decoded
+      std::snprintf(types, sizeof(types), " (placed %lld, canceled %lld, reviews %lld)",
+                    by_type_[1], by_type_[2], by_type_[3]);
+    }
+    std::fprintf(stderr, "%s%lld events%s, %.1f MiB, %.1f s, %.0f events/s%s",
+                 final ? "\rreplayed " : "\r  ", count_, types, bytes_ / 1048576.0, s,
                  s > 0 ? count_ / s : 0.0, final ? "\n" : "");
   }
 
