@@ -9,7 +9,13 @@ void LiveSegmentation::ResetTo(std::shared_ptr<const BaselineModel> baseline) {
   pending_count_ = 0;
   if (!baseline_) return;
   std::vector<double> counts(baseline_->sizes.begin(), baseline_->sizes.end());
-  live_ = MiniBatchKMeans(baseline_->centroids, std::move(counts), options_.minibatch);
+  MiniBatchOptions minibatch = options_.minibatch;
+  minibatch.frozen_dims.assign(baseline_->spec.features.size(), 0);
+  for (size_t j = 0; j < baseline_->spec.features.size(); ++j) {
+    // Recency is seen only at the moment of an order (0 days), never as the population ages.
+    minibatch.frozen_dims[j] = baseline_->spec.features[j].kind == FeatureKind::kRecencyDays;
+  }
+  live_ = MiniBatchKMeans(baseline_->centroids, std::move(counts), minibatch);
   pending_.resize(options_.batch_events, baseline_->centroids.cols());
 }
 

@@ -44,11 +44,15 @@ void MiniBatchKMeans::Update(const RowMatrix& batch, int64_t time_ms) {
   for (Eigen::Index i = 0; i < batch.rows(); ++i) {
     labels[i] = Predict(batch.row(i).data(), &distance2[i]);
   }
+  Eigen::RowVectorXd learn = Eigen::RowVectorXd::Ones(centroids_.cols());
+  for (size_t j = 0; j < options_.frozen_dims.size() && j < size_t(learn.size()); ++j) {
+    if (options_.frozen_dims[j]) learn[Eigen::Index(j)] = 0.0;
+  }
   for (Eigen::Index i = 0; i < batch.rows(); ++i) {
     const int c = labels[i];
     counts_[c] += 1.0;
     const double eta = 1.0 / counts_[c];
-    centroids_.row(c) += eta * (batch.row(i) - centroids_.row(c));
+    centroids_.row(c) += eta * (batch.row(i) - centroids_.row(c)).cwiseProduct(learn);
     last_hit_[c] = updates_;
   }
   ReseedDeadCentres(batch, distance2);
@@ -102,6 +106,8 @@ std::string MiniBatchKMeans::Encode() const {
   for (uint64_t h : last_hit_) Put<uint64_t>(&out, h);
   Put<double>(&out, options_.half_life_days);
   Put<int32_t>(&out, options_.dead_after_updates);
+  Put<uint32_t>(&out, uint32_t(options_.frozen_dims.size()));
+  for (uint8_t f : options_.frozen_dims) Put<uint8_t>(&out, f);
   Put<int64_t>(&out, last_time_ms_);
   Put<uint64_t>(&out, updates_);
   Put<uint64_t>(&out, reseeds_);
@@ -123,8 +129,14 @@ StatusOr<MiniBatchKMeans> MiniBatchKMeans::Decode(std::string_view in) {
   for (Eigen::Index i = 0; i < m.centroids_.size(); ++i) ok &= Get(&in, &m.centroids_.data()[i]);
   for (double& c : m.counts_) ok &= Get(&in, &c);
   for (uint64_t& h : m.last_hit_) ok &= Get(&in, &h);
+  uint32_t frozen = 0;
   ok &= Get(&in, &m.options_.half_life_days) && Get(&in, &m.options_.dead_after_updates) &&
-        Get(&in, &m.last_time_ms_) && Get(&in, &m.updates_) && Get(&in, &m.reseeds_);
+        Get(&in, &frozen) && frozen <= d;
+  if (ok) {
+    m.options_.frozen_dims.resize(frozen);
+    for (uint8_t& f : m.options_.frozen_dims) ok &= Get(&in, &f);
+  }
+  ok &= Get(&in, &m.last_time_ms_) && Get(&in, &m.updates_) && Get(&in, &m.reseeds_);
   if (!ok || !in.empty()) return DataLoss("live model: truncated or trailing bytes");
   return m;
 }

@@ -106,3 +106,23 @@ TEST(MiniBatchKMeansTest, SameInputSameStateAndEncodingRoundTripsBitForBit) {
 
 }  // namespace
 }  // namespace segd
+
+namespace segd {
+namespace {
+
+TEST(MiniBatchKMeansTest, FrozenDimensionsNeverMove) {
+  RowMatrix centres(1, 2);
+  centres << 5.0, 5.0;
+  MiniBatchKMeans live(centres, {1}, {.frozen_dims = {1, 0}});
+  RowMatrix batch(2, 2);
+  batch << 0.0, 9.0, 0.0, 9.0;
+  live.Update(batch, kDay);
+  EXPECT_EQ(live.centroids()(0, 0), 5.0);  // frozen: still the baseline's value
+  EXPECT_GT(live.centroids()(0, 1), 7.0);  // learned
+  auto back = MiniBatchKMeans::Decode(live.Encode());
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == live);
+}
+
+}  // namespace
+}  // namespace segd

@@ -16,6 +16,9 @@ namespace segd {
 struct MiniBatchOptions {
   double half_life_days = 0;   // 0: no forgetting; else counts halve every this many days
   int dead_after_updates = 0;  // 0: never; else reseed a centre without points for this many
+  // Dimensions the updates leave alone (1 = frozen), e.g. recency: customers are only seen when
+  // they act, so a learned recency would drift toward 0 with no change in behaviour.
+  std::vector<uint8_t> frozen_dims;
   bool operator==(const MiniBatchOptions&) const = default;
 };
 
