@@ -47,7 +47,7 @@ struct ModelConfig {
   int32_t silhouette_sample = 2000;  // model.silhouette_sample
   int32_t keep_versions = 10;        // model.keep_versions: baselines kept in the store
   int32_t live_batch_events = 1000;  // model.live_batch_events: points per live update
-  double half_life_days = 0;         // model.half_life_days: live forgetting (0: none)
+  double half_life_days = 30;        // model.half_life_days: live forgetting (0: none)
   int32_t dead_after_updates = 0;    // model.dead_after_updates: reseed idle centres (0: never)
 };
 
