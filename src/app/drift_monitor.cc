@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+
+#include "segd/model/baseline_trainer.h"
 
 namespace segd {
 
@@ -57,6 +60,12 @@ Status DriftMonitor::EvaluateOnce() {
                               {&b.spec, &b.scaler, &live->centroids});
   if (!report.ok()) return report.status();
   const bool recommended = policy_.Observe(report->ari);
+  std::optional<DriftReport> refit;
+  if (config_.refit_every > 0 && evaluations_++ % uint64_t(config_.refit_every) == 0) {
+    auto r = Refit(b, watermark);
+    if (!r.ok()) return r.status();
+    refit = std::move(*r);
+  }
   spdlog::info(
       "drift evaluated baseline=v{} ari={:.4f} customers={} retrain_recommended={} "
       "seconds={:.3f}",
@@ -64,6 +73,10 @@ Status DriftMonitor::EvaluateOnce() {
   std::lock_guard<std::mutex> lock(mu_);
   status_.evaluated = true;
   status_.online = std::move(*report);
+  if (refit) {
+    status_.refit_evaluated = true;
+    status_.refit = std::move(*refit);
+  }
   status_.retrain_recommended = recommended;
   status_.severity = policy_.severity();
   status_.baseline_version = b.version;
@@ -72,6 +85,19 @@ Status DriftMonitor::EvaluateOnce() {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
   return Status::Ok();
+}
+
+StatusOr<DriftReport> DriftMonitor::Refit(const BaselineModel& b, int64_t watermark) {
+  auto fresh =
+      TrainBaseline(*store_, watermark, b.spec, {.k = b.k(), .n_init = 3, .seed = b.version}, &b);
+  if (!fresh.ok()) return fresh.status();
+  auto report = EvaluateDrift(*store_, watermark, {&b.spec, &b.scaler, &b.centroids},
+                              {&fresh->spec, &fresh->scaler, &fresh->centroids});
+  if (report.ok()) {
+    spdlog::info("drift refit baseline=v{} ari={:.4f} seconds={:.3f}", b.version, report->ari,
+                 report->seconds);
+  }
+  return report;
 }
 
 DriftStatus DriftMonitor::status() const {

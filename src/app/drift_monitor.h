@@ -32,6 +32,8 @@ class DriftMonitor {
 
  private:
   void Loop();
+  // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
+  StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t watermark);
 
   DriftConfig config_;
   StateStore* store_;
@@ -39,6 +41,7 @@ class DriftMonitor {
   const IngestStats* stats_;
   RetrainPolicy policy_;  // used by the evaluating thread only
   uint64_t policy_baseline_version_ = 0;
+  uint64_t evaluations_ = 0;  // by the evaluating thread
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -236,6 +236,7 @@ Status LoadDrift(Section& s, DriftConfig* d) {
   SEGD_RETURN_IF_ERROR(
       s.Get<int32_t>("consecutive_evaluations", &d->consecutive_evaluations, 1, 1000));
   SEGD_RETURN_IF_ERROR(s.GetDouble("hysteresis", &d->hysteresis, 0, 1));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("refit_every", &d->refit_every, 0, 1'000'000));
   return s.RejectUnknown();
 }
 

@@ -106,6 +106,8 @@ class DriftCollector : public prometheus::Collectable {
                          "Adjusted Rand Index between the baseline and a comparison model.", G));
     out.back().metric.push_back(
         Value(G, d.evaluated ? r.ari : std::nan(""), {{"method", "online"}}));
+    out.back().metric.push_back(
+        Value(G, d.refit_evaluated ? d.refit.ari : std::nan(""), {{"method", "refit"}}));
     single("segd_retrain_recommended", "1 while a retrain is recommended.",
            d.retrain_recommended ? 1 : 0);
     single("segd_drift_severity", "0 none, 1 warning (ARI below threshold), 2 critical.",

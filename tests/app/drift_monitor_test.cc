@@ -45,7 +45,7 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(SaveBaseline(store, *baseline, 2).ok());
   IngestPipeline restarted({}, &store, &dlq, &stats, [] { return kNow; });
   ASSERT_TRUE(restarted.Load({.batch_events = 20}).ok());
-  DriftMonitor after({.every_seconds = 3600}, &store, &restarted, &stats);
+  DriftMonitor after({.every_seconds = 3600, .refit_every = 1}, &store, &restarted, &stats);
 
   // Live model still equal to the baseline: the two labelings agree exactly.
   ASSERT_TRUE(after.EvaluateOnce().ok());
@@ -55,6 +55,12 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   EXPECT_EQ(s.baseline_version, 1u);
   EXPECT_EQ(s.online.customers, baseline->population);
   EXPECT_FALSE(s.retrain_recommended);
+  // A refit ran over the same customers. (This test history has no natural clusters, so two
+  // fits may partition it differently: only the scenario tests judge the value.)
+  ASSERT_TRUE(s.refit_evaluated);
+  EXPECT_EQ(s.refit.customers, s.online.customers);
+  EXPECT_GE(s.refit.ari, -0.5);
+  EXPECT_LE(s.refit.ari, 1.0);
 
   // The second half moves the live model; the evaluation sees it.
   ASSERT_TRUE(restarted.Process(std::span(messages).subspan(half)).ok());
@@ -69,6 +75,7 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   EXPECT_NE(text.find("segd_baseline_version 1"), std::string::npos);
   EXPECT_NE(text.find("segd_segment_customers{model=\"live\",segment=\"0\"}"), std::string::npos);
   EXPECT_NE(text.find("segd_drift_ari{method=\"online\"}"), std::string::npos);
+  EXPECT_NE(text.find("segd_drift_ari{method=\"refit\"}"), std::string::npos);
 }
 
 }  // namespace

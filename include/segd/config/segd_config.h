@@ -57,6 +57,7 @@ struct DriftConfig {
   double critical = 0.6;                // drift.critical
   int32_t consecutive_evaluations = 3;  // drift.consecutive_evaluations
   double hysteresis = 0.05;             // drift.hysteresis: clear only at threshold + this
+  int32_t refit_every = 10;  // drift.refit_every: every Nth evaluation also refits (0: off)
 };
 
 struct LogConfig {

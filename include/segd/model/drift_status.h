@@ -12,6 +12,8 @@ namespace segd {
 struct DriftStatus {
   bool evaluated = false;  // false until the first evaluation finished
   DriftReport online;      // baseline vs live model
+  bool refit_evaluated = false;
+  DriftReport refit;  // baseline vs a fresh fit on the current population
   bool retrain_recommended = false;
   DriftSeverity severity = DriftSeverity::kNone;
   uint64_t baseline_version = 0;  // 0: no baseline
