@@ -49,11 +49,4 @@ std::string DevBroker::bootstrap_servers() const {
   return rd_kafka_mock_cluster_bootstraps(impl_->cluster.get());
 }
 
-Status DevBroker::SetBrokerDown(int id, bool down) {
-  rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(impl_->cluster.get(), id)
-                                 : rd_kafka_mock_broker_set_up(impl_->cluster.get(), id);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return InvalidArgument(rd_kafka_err2str(err));
-  return Status::Ok();
-}
-
 }  // namespace segd

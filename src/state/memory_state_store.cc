@@ -77,13 +77,7 @@ Status MemoryStateStore::Commit(const StateDelta& delta) {
   for (const auto& [tp, p] : delta.progress) progress_[tp] = p;
   for (const auto& [name, blob] : delta.meta) meta_[name] = blob;
   for (const std::string& name : delta.meta_deletes) meta_.erase(name);
-  ++commits_;
   return Status::Ok();
-}
-
-int MemoryStateStore::commits() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return commits_;
 }
 
 }  // namespace segd

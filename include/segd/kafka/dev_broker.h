@@ -24,9 +24,6 @@ class DevBroker {
   // "127.0.0.1:port,..." for bootstrap.servers.
   std::string bootstrap_servers() const;
 
-  // Fault injection: take broker `id` (1-based) down or bring it back up.
-  [[nodiscard]] Status SetBrokerDown(int id, bool down);
-
  private:
   struct Impl;
   explicit DevBroker(std::unique_ptr<Impl> impl);

@@ -25,9 +25,6 @@ class MemoryStateStore : public StateStore {
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status Commit(const StateDelta& delta) override;
 
-  // Number of commits so far (tests use it to check batching).
-  int commits() const;
-
  private:
   mutable std::mutex mu_;
   std::map<std::string, CustomerState, std::less<>> customers_;
@@ -35,7 +32,6 @@ class MemoryStateStore : public StateStore {
   std::set<std::string, std::less<>> events_;
   std::map<TopicPartition, PartitionProgress> progress_;
   std::map<std::string, std::string, std::less<>> meta_;
-  int commits_ = 0;
 };
 
 }  // namespace segd

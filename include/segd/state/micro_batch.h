@@ -57,8 +57,6 @@ class MicroBatch {
   // The writes so far. Valid until the batch is next changed or Reset.
   StateDelta Delta() const;
 
-  size_t dirty_customers() const { return dirty_customers_; }
-
  private:
   // Hashing by string_view lets lookups use the event's fields without building a key string.
   struct StringHash {
