@@ -94,12 +94,12 @@ using Customers = std::unordered_map<std::string, Customer>;
 using Orders = std::unordered_map<std::string, OrderFacts>;
 
 Status ReadCustomers(const std::string& dir, Customers* customers) {
-  return ReadTable(dir, "olist_customers_dataset.csv",
-                   {"customer_id", "customer_unique_id", "customer_state"}, [&](const Field& f) {
-                     (*customers)[f("customer_id")] = {f("customer_unique_id"),
-                                                       f("customer_state")};
-                     return Status::Ok();
-                   });
+  return ReadTable(
+      dir, "olist_customers_dataset.csv", {"customer_id", "customer_unique_id", "customer_state"},
+      [&](const Field& f) {
+        (*customers)[f("customer_id")] = {f("customer_unique_id"), f("customer_state")};
+        return Status::Ok();
+      });
 }
 
 Status ReadOrders(const std::string& dir, Orders* orders, OlistReport* report) {
@@ -206,29 +206,31 @@ void AppendOrderEvents(const Orders& orders, const Customers& customers,
 Status AppendReviewEvents(const std::string& dir,
                           const std::unordered_map<std::string, const Customer*>& placed,
                           std::vector<Event>* events, OlistReport* report) {
-  return ReadTable(
-      dir, "olist_order_reviews_dataset.csv",
-      {"review_id", "order_id", "review_score", "review_creation_date"}, [&](const Field& f) {
-        ++report->reviews;
-        Event r;
-        std::optional<int64_t> created;
-        SEGD_RETURN_IF_ERROR(LocalTime(f("review_creation_date"), "review_creation_date", &created));
-        SEGD_RETURN_IF_ERROR(Number(f("review_score"), "review_score", &r.score));
-        if (r.score < 1 || r.score > 5) return InvalidArgument("review_score must be 1..5");
-        const auto order = placed.find(f("order_id"));
-        if (order == placed.end() || !created) {
-          ++report->reviews_skipped;
-          return Status::Ok();
-        }
-        r.type = EventType::kReviewSubmitted;
-        r.id = f("order_id") + "/review/" + f("review_id");  // Olist reuses review ids
-        r.source = "/olist/reviews";
-        r.subject = order->second->unique_id;
-        r.time_ms = *created;
-        r.order_id = f("order_id");
-        events->push_back(std::move(r));
-        return Status::Ok();
-      });
+  return ReadTable(dir, "olist_order_reviews_dataset.csv",
+                   {"review_id", "order_id", "review_score", "review_creation_date"},
+                   [&](const Field& f) {
+                     ++report->reviews;
+                     Event r;
+                     std::optional<int64_t> created;
+                     SEGD_RETURN_IF_ERROR(
+                         LocalTime(f("review_creation_date"), "review_creation_date", &created));
+                     SEGD_RETURN_IF_ERROR(Number(f("review_score"), "review_score", &r.score));
+                     if (r.score < 1 || r.score > 5)
+                       return InvalidArgument("review_score must be 1..5");
+                     const auto order = placed.find(f("order_id"));
+                     if (order == placed.end() || !created) {
+                       ++report->reviews_skipped;
+                       return Status::Ok();
+                     }
+                     r.type = EventType::kReviewSubmitted;
+                     r.id = f("order_id") + "/review/" + f("review_id");  // Olist reuses review ids
+                     r.source = "/olist/reviews";
+                     r.subject = order->second->unique_id;
+                     r.time_ms = *created;
+                     r.order_id = f("order_id");
+                     events->push_back(std::move(r));
+                     return Status::Ok();
+                   });
 }
 
 // Rank of a type among one order's events at the same time: placed, canceled, review.
