@@ -108,7 +108,10 @@ TEST_F(EventDecoderTest, RejectsOversizedValueAsValueTooLarge) {
 }
 
 TEST_F(EventDecoderTest, RejectsInvalidUtf8AsBadUtf8) {
-  ExpectRejected(Replace(kPlaced, "credit_card", "credit\xC3\x28card"), "bad_utf8", "value");
+  ExpectRejected(Replace(kPlaced, "credit_card",
+                         "credit\xC3\x28"
+                         "card"),
+                 "bad_utf8", "value");
   const std::string bad_key = "\xFF\xFE";
   ExpectRejected(kPlaced, "bad_utf8", "key", &bad_key);
 }

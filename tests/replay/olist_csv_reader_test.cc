@@ -67,7 +67,9 @@ TEST(OlistCsvReaderTest, MapsTheFixtureAsTheContractSays) {
       EXPECT_EQ(e.payment_type, w.payment_type);
       EXPECT_EQ(e.region, w.region);
     }
-    if (w.type == EventType::kReviewSubmitted) EXPECT_EQ(e.score, w.score);
+    if (w.type == EventType::kReviewSubmitted) {
+      EXPECT_EQ(e.score, w.score);
+    }
   }
   EXPECT_EQ(report.orders, 5);
   EXPECT_EQ(report.orders_without_purchase_time, 1);  // o5
