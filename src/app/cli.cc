@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "app/daemon.h"
+#include "app/model_options.h"
 #include "app/state_report.h"
 #include "segd/build_info.h"
 #include "segd/config/config_loader.h"
@@ -113,14 +114,7 @@ int Train(const SegdConfig& config) {
     return 1;
   }
   const ModelConfig& mc = config.model;
-  const TrainOptions options{.k = mc.k,
-                             .auto_k = mc.auto_k,
-                             .k_min = mc.k_min,
-                             .k_max = mc.k_max,
-                             .n_init = mc.n_init,
-                             .seed = static_cast<uint64_t>(mc.seed),
-                             .silhouette_sample = mc.silhouette_sample};
-  auto model = TrainBaseline(store, *watermark, FeatureSpec::Default(), options,
+  auto model = TrainBaseline(store, *watermark, mc.features, ToTrainOptions(mc),
                              previous->has_value() ? &**previous : nullptr);
   if (!model.ok()) {
     std::fprintf(stderr, "segd: %s\n", model.status().ToString().c_str());

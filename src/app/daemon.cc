@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "app/drift_monitor.h"
+#include "app/model_options.h"
 #include "app/state_report.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_server.h"
@@ -71,11 +72,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   IngestStats stats;
   IngestPipeline pipeline(ToDecoderOptions(config.ingest), store->get(), dlq.get(), &stats,
                           WallClockMs);
-  const LiveOptions live{.batch_events = config.model.live_batch_events,
-                         .minibatch = {.half_life_days = config.model.half_life_days,
-                                       .dead_after_updates = config.model.dead_after_updates}};
-  if (Status s = pipeline.Load(live); !s.ok()) {
-    spdlog::error("cannot read stored progress: {}", s.ToString());
+  if (Status s = pipeline.Load(ToLifecycleOptions(config.model)); !s.ok()) {
+    spdlog::error("cannot load the stored state: {}", s.ToString());
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
@@ -113,6 +111,9 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                config.kafka.topics.size(), config.storage.path,
                pipeline.live().has_baseline()
                    ? "v" + std::to_string(pipeline.live().baseline()->version)
+               : config.model.bootstrap_min_customers > 0
+                   ? "none (fitted at " + std::to_string(config.model.bootstrap_min_customers) +
+                         " customers)"
                    : std::string("none (run segd train)"));
   drift.Start();
   const auto start = std::chrono::steady_clock::now();

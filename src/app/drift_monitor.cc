@@ -9,8 +9,8 @@
 
 namespace segd {
 
-DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store,
-                           const IngestPipeline* pipeline, const IngestStats* stats)
+DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store, IngestPipeline* pipeline,
+                           const IngestStats* stats)
     : config_(config),
       store_(store),
       pipeline_(pipeline),
@@ -35,11 +35,30 @@ void DriftMonitor::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool DriftMonitor::Due(std::chrono::steady_clock::time_point last_run) const {
+  if (config_.every_seconds > 0 &&
+      std::chrono::steady_clock::now() - last_run >= std::chrono::seconds(config_.every_seconds)) {
+    return true;
+  }
+  if (config_.every_event_days > 0) {
+    const int64_t watermark = stats_->watermark_ms.load(std::memory_order_relaxed);
+    return watermark - last_watermark_ms_ >= int64_t(config_.every_event_days * 86'400'000.0);
+  }
+  return false;
+}
+
 void DriftMonitor::Loop() {
+  // With an event-time schedule, look at the watermark every second; otherwise sleep the
+  // whole wall-clock interval.
+  const auto tick = config_.every_event_days > 0 ? std::chrono::seconds(1)
+                                                 : std::chrono::seconds(config_.every_seconds);
+  auto last_run = std::chrono::steady_clock::now();
+  last_watermark_ms_ = stats_->watermark_ms.load(std::memory_order_relaxed);
   std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, std::chrono::seconds(config_.every_seconds),
-                         [this] { return stopping_; })) {
+  while (!wake_.wait_for(lock, tick, [this] { return stopping_; })) {
+    if (!Due(last_run)) continue;
     lock.unlock();
+    last_run = std::chrono::steady_clock::now();
     if (Status s = EvaluateOnce(); !s.ok()) {
       spdlog::warn("drift evaluation failed: {}", s.ToString());
     }
@@ -56,20 +75,32 @@ Status DriftMonitor::EvaluateOnce() {
     policy_baseline_version_ = b.version;
   }
   const int64_t watermark = stats_->watermark_ms.load(std::memory_order_relaxed);
+  last_watermark_ms_ = watermark;
   auto report = EvaluateDrift(*store_, watermark, {&b.spec, &b.scaler, &b.centroids},
                               {&b.spec, &b.scaler, &live->centroids});
   if (!report.ok()) return report.status();
-  const bool recommended = policy_.Observe(report->ari);
+  const bool by_refit = config_.method == "refit";
   std::optional<DriftReport> refit;
-  if (config_.refit_every > 0 && evaluations_++ % uint64_t(config_.refit_every) == 0) {
+  if (by_refit || (config_.refit_every > 0 && evaluations_ % uint64_t(config_.refit_every) == 0)) {
     auto r = Refit(b, watermark);
     if (!r.ok()) return r.status();
     refit = std::move(*r);
   }
+  ++evaluations_;
+  const double ari = by_refit ? refit->ari : report->ari;
+  const bool recommended = policy_.Observe(ari);
   spdlog::info(
-      "drift evaluated baseline=v{} ari={:.4f} customers={} retrain_recommended={} "
+      "drift evaluated baseline=v{} method={} ari={:.4f} customers={} retrain_recommended={} "
       "seconds={:.3f}",
-      b.version, report->ari, report->customers, recommended, report->seconds);
+      b.version, config_.method, ari, report->customers, recommended, report->seconds);
+  if (recommended && config_.retrain == "auto" && auto_retrain_asked_for_ != b.version) {
+    // The fit runs on the consumer thread; the next evaluation sees the new baseline, which
+    // starts a new policy history (the flag clears).
+    auto_retrain_asked_for_ = b.version;
+    spdlog::warn("retrain recommended for baseline v{} (ari {:.4f}): fitting a new baseline",
+                 b.version, ari);
+    (void)pipeline_->RequestRetrain(RetrainTrigger::kAuto);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   status_.evaluated = true;
   status_.online = std::move(*report);

@@ -1,9 +1,12 @@
-// Evaluates drift on its own thread every drift.every_seconds: the baseline against the live
-// model over every stored customer (online ARI), fed to the retrain policy. Start/Stop from the
-// main thread; status() from any thread.
+// Evaluates drift on its own thread every drift.every_seconds of wall clock and/or every
+// drift.every_event_days of event time: the baseline against the live model over every stored
+// customer (online ARI) and, every drift.refit_every evaluations, against a fresh fit (refit
+// ARI). The drift.method ARI feeds the retrain policy; with drift.retrain: auto a recommendation
+// asks the pipeline for a new baseline. Start/Stop from the main thread; status() from any.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -18,7 +21,7 @@ namespace segd {
 class DriftMonitor {
  public:
   // All pointers must outlive the monitor.
-  DriftMonitor(const DriftConfig& config, StateStore* store, const IngestPipeline* pipeline,
+  DriftMonitor(const DriftConfig& config, StateStore* store, IngestPipeline* pipeline,
                const IngestStats* stats);
   ~DriftMonitor();
 
@@ -32,16 +35,19 @@ class DriftMonitor {
 
  private:
   void Loop();
+  bool Due(std::chrono::steady_clock::time_point last_run) const;
   // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
   StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t watermark);
 
   DriftConfig config_;
   StateStore* store_;
-  const IngestPipeline* pipeline_;
+  IngestPipeline* pipeline_;
   const IngestStats* stats_;
-  RetrainPolicy policy_;  // used by the evaluating thread only
+  RetrainPolicy policy_;  // the rest: used by the evaluating thread only
   uint64_t policy_baseline_version_ = 0;
-  uint64_t evaluations_ = 0;  // by the evaluating thread
+  uint64_t evaluations_ = 0;
+  uint64_t auto_retrain_asked_for_ = 0;  // baseline version an auto retrain was requested for
+  int64_t last_watermark_ms_ = 0;        // at the last evaluation
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -92,15 +92,16 @@ class Section {
     return InvalidArgument(PathOf(key) + ": '" + *out + "' is not one of " + list);
   }
 
-  Status GetStringList(const std::string& key, std::vector<std::string>* out) {
+  Status GetStringList(const std::string& key, std::vector<std::string>* out,
+                       bool allow_empty = false) {  // empty list and empty items
     YAML::Node v = Child(key);
     if (!v || v.IsNull()) return Status::Ok();
-    if (!v.IsSequence() || v.size() == 0) {
+    if (!v.IsSequence() || (v.size() == 0 && !allow_empty)) {
       return InvalidArgument(PathOf(key) + ": expected a non-empty list of strings");
     }
     out->clear();
     for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].IsScalar() || v[i].Scalar().empty()) {
+      if (!v[i].IsScalar() || (!allow_empty && v[i].Scalar().empty())) {
         return InvalidArgument(PathOf(key) + "[" + std::to_string(i) + "]: expected a string");
       }
       out->push_back(v[i].Scalar());
@@ -203,6 +204,48 @@ Status LoadHttp(Section& s, HttpOptions* h) {
   return s.RejectUnknown();
 }
 
+// model.features: a non-empty list of {name, transform, clip_min, clip_max, weight}.
+Status LoadFeatures(Section& s, FeatureSpec* spec) {
+  YAML::Node list = s.Child("features");
+  if (!list || list.IsNull()) return Status::Ok();
+  const std::string path = s.PathOf("features");
+  if (!list.IsSequence() || list.size() == 0) {
+    return InvalidArgument(path + ": expected a non-empty list of features");
+  }
+  spec->features.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) return InvalidArgument(item + ": expected a mapping");
+    Section f(list[i], item);
+    FeatureDef def;
+    std::string name, transform = "none";
+    SEGD_RETURN_IF_ERROR(f.GetString("name", &name, false));
+    if (name.empty()) return InvalidArgument(f.PathOf("name") + ": is required");
+    auto kind = ParseFeatureKind(name);
+    if (!kind.ok()) return InvalidArgument(f.PathOf("name") + ": " + kind.status().message());
+    def.kind = *kind;
+    SEGD_RETURN_IF_ERROR(f.GetString("transform", &transform, false));
+    auto t = ParseFeatureTransform(transform);
+    if (!t.ok()) return InvalidArgument(f.PathOf("transform") + ": " + t.status().message());
+    def.transform = *t;
+    constexpr double kHuge = 1e300;
+    SEGD_RETURN_IF_ERROR(f.GetDouble("clip_min", &def.clip_min, -kHuge, kHuge));
+    SEGD_RETURN_IF_ERROR(f.GetDouble("clip_max", &def.clip_max, -kHuge, kHuge));
+    if (def.clip_max < def.clip_min) {
+      return InvalidArgument(f.PathOf("clip_max") + ": must not be below clip_min");
+    }
+    SEGD_RETURN_IF_ERROR(f.GetDouble("weight", &def.weight, 1e-6, 1e6));
+    SEGD_RETURN_IF_ERROR(f.RejectUnknown());
+    for (const FeatureDef& other : spec->features) {
+      if (other.kind == def.kind) {
+        return InvalidArgument(f.PathOf("name") + ": '" + name + "' is listed twice");
+      }
+    }
+    spec->features.push_back(def);
+  }
+  return Status::Ok();
+}
+
 Status LoadModel(Section& s, ModelConfig* m) {
   YAML::Node k = s.Child("k");
   if (k && k.IsScalar() && k.Scalar() == "auto") {
@@ -223,11 +266,33 @@ Status LoadModel(Section& s, ModelConfig* m) {
   SEGD_RETURN_IF_ERROR(s.GetDouble("half_life_days", &m->half_life_days, 0, 36500));
   SEGD_RETURN_IF_ERROR(
       s.Get<int32_t>("dead_after_updates", &m->dead_after_updates, 0, 1'000'000'000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("missing_review", &m->features.missing_review, 1, 5));
+  SEGD_RETURN_IF_ERROR(LoadFeatures(s, &m->features));
+  SEGD_RETURN_IF_ERROR(s.GetStringList("segment_names", &m->segment_names, true));
+  if (!m->auto_k && !m->segment_names.empty() && m->segment_names.size() != size_t(m->k)) {
+    return InvalidArgument(s.PathOf("segment_names") + ": has " +
+                           std::to_string(m->segment_names.size()) +
+                           " names for k = " + std::to_string(m->k) + " segments");
+  }
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int64_t>("bootstrap_min_customers", &m->bootstrap_min_customers, 0, INT64_MAX));
+  if (m->bootstrap_min_customers > 0 &&
+      m->bootstrap_min_customers < (m->auto_k ? m->k_max : m->k)) {
+    return InvalidArgument(s.PathOf("bootstrap_min_customers") +
+                           ": must be 0 or at least the number of segments");
+  }
   return s.RejectUnknown();
 }
 
 Status LoadDrift(Section& s, DriftConfig* d) {
-  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("every_seconds", &d->every_seconds, 1, 86400));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("every_seconds", &d->every_seconds, 0, 86400));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("every_event_days", &d->every_event_days, 0, 3650));
+  if (d->every_seconds == 0 && d->every_event_days == 0) {
+    return InvalidArgument(s.PathOf("every_seconds") +
+                           ": 0 needs drift.every_event_days > 0 (one schedule must be on)");
+  }
+  SEGD_RETURN_IF_ERROR(s.GetChoice("method", &d->method, {"online", "refit"}));
+  SEGD_RETURN_IF_ERROR(s.GetChoice("retrain", &d->retrain, {"alert", "auto"}));
   SEGD_RETURN_IF_ERROR(s.GetDouble("threshold", &d->threshold, -1, 1));
   SEGD_RETURN_IF_ERROR(s.GetDouble("critical", &d->critical, -1, 1));
   if (d->critical > d->threshold) {

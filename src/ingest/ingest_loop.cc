@@ -98,6 +98,8 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
       result = CommitPending(&stop);
       if (!result.ok()) break;
     }
+    result = pipeline_->RunRequestedWork();  // retrains asked for by drift or an admin
+    if (!result.ok()) break;
     if (idle && pending_.empty() &&
         Clock::now() - last_caught_up_check_ > std::chrono::milliseconds(200)) {
       last_caught_up_check_ = Clock::now();

@@ -1,13 +1,23 @@
 #include "segd/ingest/ingest_pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
+#include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 
 namespace segd {
 namespace {
+
 constexpr uint8_t kStale = 0, kGood = 1, kRejected = 2;
+constexpr const char* kLiveModelKey = "model/live";
+constexpr const char* kCustomersKey = "stats/customers";
+
+std::string EncodeCount(uint64_t n) { return std::string(reinterpret_cast<const char*>(&n), 8); }
+
 }  // namespace
 
 IngestPipeline::IngestPipeline(const DecoderOptions& decoder_options, StateStore* store,
@@ -19,12 +29,14 @@ IngestPipeline::IngestPipeline(const DecoderOptions& decoder_options, StateStore
       clock_(std::move(clock)),
       batch_(store) {}
 
-namespace {
-constexpr const char* kLiveModelKey = "model/live";
-}  // namespace
+IngestPipeline::~IngestPipeline() {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  for (RetrainRequest& r : requests_) r.done.set_value(Unavailable("segd is stopping"));
+}
 
-Status IngestPipeline::Load(LiveOptions live_options) {
-  live_ = LiveSegmentation(live_options);
+Status IngestPipeline::Load(ModelLifecycleOptions options) {
+  options_ = std::move(options);
+  live_ = LiveSegmentation(options_.live);
   auto baseline = LoadCurrentBaseline(*store_);
   if (!baseline.ok()) return baseline.status();
   if (baseline->has_value()) {
@@ -41,7 +53,27 @@ Status IngestPipeline::Load(LiveOptions live_options) {
   progress_.clear();
   progress_.insert(stored.begin(), stored.end());
   stats_->watermark_ms.store(watermark_ms(), std::memory_order_relaxed);
+  auto count = store_->GetMeta(kCustomersKey);
+  if (!count.ok()) return count.status();
+  customers_ = 0;
+  if (*count && (*count)->size() == 8) {
+    std::memcpy(&customers_, (*count)->data(), 8);
+  } else {  // a store written before the count was kept: count once
+    SEGD_RETURN_IF_ERROR(store_->ScanCustomers([this](std::string_view, const CustomerState&) {
+      ++customers_;
+      return true;
+    }));
+  }
+  stats_->customers.store(customers_, std::memory_order_relaxed);
+  bootstrap_at_ = options_.bootstrap_min_customers;
+  // The batch that made the bootstrap due was committed but the fit was not: fit it now, on the
+  // same committed state, before anything else is applied.
+  if (BootstrapDue(customers_)) return Bootstrap();
   return Status::Ok();
+}
+
+bool IngestPipeline::BootstrapDue(uint64_t customers) const {
+  return bootstrap_at_ > 0 && !live_.has_baseline() && customers >= bootstrap_at_;
 }
 
 int64_t IngestPipeline::ResumeOffset(const TopicPartition& tp) const {
@@ -72,10 +104,12 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
   event_count_ = 0;
   kind_.assign(messages.size(), kStale);
   rejections_.clear();
+  working_.clear();  // here only a cursor per partition, to tell stale messages
   for (size_t i = 0; i < messages.size(); ++i) {
     const RawMessage& m = messages[i];
     PartitionProgress& p = Working(m);
     if (m.offset < p.next_offset) continue;  // applied by an earlier batch
+    p.next_offset = m.offset + 1;
     const std::string_view key(m.key);
     // Decode straight into a reused slot: no per-event allocation once the slots have grown.
     if (event_count_ == events_.size()) events_.emplace_back();
@@ -89,57 +123,58 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
       kind_[i] = kGood;
       ++event_count_;
     }
-    p.next_offset = m.offset + 1;
   }
   return Status::Ok();
 }
 
-Status IngestPipeline::ApplyAll(std::span<const RawMessage> messages) {
-  SEGD_RETURN_IF_ERROR(batch_.Prefetch(std::span<const Event>(events_.data(), event_count_)));
-  size_t next_event = 0, next_rejection = 0;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    PartitionProgress& p = Working(messages[i]);
+StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages, size_t begin) {
+  SEGD_RETURN_IF_ERROR(batch_.Prefetch(
+      std::span<const Event>(events_.data() + next_event_, event_count_ - next_event_)));
+  for (size_t i = begin; i < messages.size(); ++i) {
     if (kind_[i] == kStale) {
       ++stale_count_;
-    } else if (kind_[i] == kRejected) {
+      continue;
+    }
+    PartitionProgress& p = Working(messages[i]);
+    p.next_offset = messages[i].offset + 1;
+    if (kind_[i] == kRejected) {
       ++p.rejected;
-      ++reject_counts_[static_cast<size_t>(rejections_[next_rejection++].reason)];
-    } else {
-      const Event& e = events_[next_event++];
-      auto outcome = EventApplier::Apply(e, &batch_);
-      if (!outcome.ok()) return outcome.status();
-      ++outcome_counts_[static_cast<size_t>(*outcome)];
-      // The watermark moves with every accepted event, duplicates included: they are valid
-      // evidence that time has reached this point, and it only ever moves forward.
-      p.watermark_ms = std::max(p.watermark_ms, e.time_ms);
-      if (*outcome != ApplyOutcome::kApplied) {
-        ++p.duplicates;
-        continue;
-      }
-      ++p.applied;
-      if (working_live_.has_baseline()) {
-        auto customer = batch_.FindCustomer(e.subject);
-        if (!customer.ok()) return customer.status();
-        working_live_.Observe(**customer, p.watermark_ms);
-      }
+      ++reject_counts_[static_cast<size_t>(rejections_[next_rejection_++].reason)];
+      continue;
+    }
+    const Event& e = events_[next_event_++];
+    auto before = batch_.FindCustomer(e.subject);
+    if (!before.ok()) return before.status();
+    const bool new_customer = *before == nullptr;
+    auto outcome = EventApplier::Apply(e, &batch_);
+    if (!outcome.ok()) return outcome.status();
+    ++outcome_counts_[static_cast<size_t>(*outcome)];
+    // The watermark moves with every accepted event, duplicates included: they are valid
+    // evidence that time has reached this point, and it only ever moves forward.
+    p.watermark_ms = std::max(p.watermark_ms, e.time_ms);
+    if (*outcome != ApplyOutcome::kApplied) {
+      ++p.duplicates;
+      continue;
+    }
+    ++p.applied;
+    auto customer = batch_.FindCustomer(e.subject);
+    if (!customer.ok()) return customer.status();
+    if (new_customer && *customer != nullptr) ++working_customers_;
+    if (working_live_.has_baseline()) {
+      working_live_.Observe(**customer, p.watermark_ms);
+    } else if (BootstrapDue(working_customers_)) {
+      return i + 1;  // cut here: the baseline is fitted on exactly this state
     }
   }
-  return Status::Ok();
+  return messages.size();
 }
 
-Status IngestPipeline::Process(std::span<const RawMessage> messages) {
-  batch_.Reset();
-  working_.clear();
-  working_live_ = live_;
-  outcome_counts_.fill(0);
-  reject_counts_.fill(0);
-  stale_count_ = 0;
-  SEGD_RETURN_IF_ERROR(DecodeAll(messages));
-  SEGD_RETURN_IF_ERROR(ApplyAll(messages));
-  // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
-  if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
+Status IngestPipeline::CommitWorking() {
   for (const auto& [tp, p] : working_) batch_.SetProgress(tp, p);
   if (working_live_.has_baseline()) batch_.PutMeta(kLiveModelKey, working_live_.Encode());
+  if (working_customers_ != customers_) {
+    batch_.PutMeta(kCustomersKey, EncodeCount(working_customers_));
+  }
   const auto start = std::chrono::steady_clock::now();
   Status committed = store_->Commit(batch_.Delta());
   if (!committed.ok()) {
@@ -150,16 +185,100 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count(),
       std::memory_order_relaxed);
-  Publish(messages);
   return Status::Ok();
 }
 
-void IngestPipeline::Publish(std::span<const RawMessage> messages) {
+Status IngestPipeline::Process(std::span<const RawMessage> messages) {
+  SEGD_RETURN_IF_ERROR(DecodeAll(messages));
+  // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
+  if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
+  next_event_ = next_rejection_ = 0;
+  for (size_t begin = 0; begin < messages.size();) {
+    batch_.Reset();
+    working_.clear();
+    working_live_ = live_;
+    working_customers_ = customers_;
+    outcome_counts_.fill(0);
+    reject_counts_.fill(0);
+    stale_count_ = 0;
+    auto end = ApplyRange(messages, begin);
+    if (!end.ok()) return end.status();
+    SEGD_RETURN_IF_ERROR(CommitWorking());
+    Publish(*end - begin);
+    begin = *end;
+    if (BootstrapDue(customers_)) SEGD_RETURN_IF_ERROR(Bootstrap());
+  }
+  return Status::Ok();
+}
+
+Status IngestPipeline::Bootstrap() {
+  auto version = Retrain(RetrainTrigger::kBootstrap);
+  if (version.ok() || version.status().code() != StatusCode::kFailedPrecondition) {
+    return version.status();
+  }
+  // Too few customers with live orders (the rest only canceled or reviewed): try again later.
+  bootstrap_at_ = customers_ + std::max<uint64_t>(1, options_.bootstrap_min_customers / 10);
+  spdlog::warn("bootstrap baseline postponed to {} customers: {}", bootstrap_at_,
+               version.status().ToString());
+  return Status::Ok();
+}
+
+StatusOr<uint64_t> IngestPipeline::Retrain(RetrainTrigger trigger) {
+  const int64_t watermark = watermark_ms();
+  const auto started = std::chrono::steady_clock::now();
+  auto model = TrainBaseline(*store_, watermark, options_.spec, options_.train, live_.baseline());
+  if (!model.ok()) return model.status();
+  StateDelta delta;
+  SEGD_RETURN_IF_ERROR(AddBaselineWrites(*store_, *model, options_.keep_versions, &delta));
+  auto baseline = std::make_shared<const BaselineModel>(std::move(*model));
+  LiveSegmentation next(options_.live);
+  next.ResetTo(baseline);
+  delta.meta.emplace_back(kLiveModelKey, next.Encode());
+  if (Status s = store_->Commit(delta); !s.ok()) return Internal(s.message());
+  live_ = std::move(next);
+  PublishLiveSnapshot();
+  stats_->retrains[static_cast<size_t>(trigger)].fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("baseline v{} fitted trigger={} customers={} k={} watermark={} seconds={:.3f}",
+               baseline->version, RetrainTriggerName(trigger), baseline->population, baseline->k(),
+               FormatRfc3339(watermark),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return baseline->version;
+}
+
+std::future<StatusOr<uint64_t>> IngestPipeline::RequestRetrain(RetrainTrigger trigger) {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  requests_.push_back({trigger, {}});
+  has_requests_.store(true, std::memory_order_release);
+  return requests_.back().done.get_future();
+}
+
+Status IngestPipeline::RunRequestedWork() {
+  if (!has_requests_.load(std::memory_order_acquire)) return Status::Ok();
+  std::deque<RetrainRequest> requests;
+  {
+    std::lock_guard<std::mutex> lock(requests_mu_);
+    requests.swap(requests_);
+    has_requests_.store(false, std::memory_order_release);
+  }
+  if (requests.empty()) return Status::Ok();
+  // One fit answers every request that waited for it.
+  auto version = Retrain(requests.front().trigger);
+  for (RetrainRequest& r : requests) r.done.set_value(version);
+  if (version.ok()) return Status::Ok();
+  spdlog::warn("retrain ({}) failed: {}", RetrainTriggerName(requests.front().trigger),
+               version.status().ToString());
+  // Too few customers is the requester's answer; anything else came from the store.
+  return version.status().code() == StatusCode::kFailedPrecondition ? Status::Ok()
+                                                                    : version.status();
+}
+
+void IngestPipeline::Publish(size_t message_count) {
   for (auto& [tp, p] : working_) progress_[tp] = p;
   live_ = std::move(working_live_);
+  customers_ = working_customers_;
   PublishLiveSnapshot();
   constexpr auto r = std::memory_order_relaxed;
-  stats_->messages.fetch_add(messages.size(), r);
+  stats_->messages.fetch_add(message_count, r);
   for (size_t i = 0; i < outcome_counts_.size(); ++i)
     stats_->outcomes[i].fetch_add(outcome_counts_[i], r);
   for (size_t i = 0; i < reject_counts_.size(); ++i)
@@ -170,6 +289,7 @@ void IngestPipeline::Publish(std::span<const RawMessage> messages) {
         std::chrono::steady_clock::now().time_since_epoch().count(), r);
   }
   stats_->watermark_ms.store(watermark_ms(), r);
+  stats_->customers.store(customers_, r);
 }
 
 void IngestPipeline::PublishLiveSnapshot() {

@@ -75,6 +75,12 @@ class IngestCollector : public prometheus::Collectable {
            s.commit_nanos_total.load() / 1e9);
     single("segd_watermark_timestamp_seconds", "Largest accepted event time (Unix seconds).", G,
            s.watermark_ms.load() / 1e3);
+    single("segd_customers", "Customers in the committed state.", G, double(s.customers.load()));
+    out.push_back(Family("segd_model_retrains_total", "Baselines fitted by segd, by trigger.", C));
+    for (int i = 0; i < kRetrainTriggerCount; ++i) {
+      out.back().metric.push_back(Value(C, double(s.retrains[i].load()),
+                                        {{"trigger", RetrainTriggerName(RetrainTrigger(i))}}));
+    }
     single("segd_ready", "1 when segd is consuming and serving, else 0.", G, ready_() ? 1 : 0);
     out.push_back(Family("segd_build_info", "segd version.", G));
     out.back().metric.push_back(Value(G, 1, {{"version", kVersion}}));

@@ -97,7 +97,9 @@ StatusOr<BaselineModel> TrainBaseline(StateStore& store, int64_t watermark_ms,
   const std::vector<double> medians = ColumnMedians(raw);
   for (int c = 0; c < m.k(); ++c) {
     m.centroids_original.push_back(ToOriginal(m, m.centroids.row(c).data()));
-    m.names.push_back(NameSegment(spec, m.centroids_original.back(), medians));
+    const bool configured = size_t(c) < o.segment_names.size() && !o.segment_names[c].empty();
+    m.names.push_back(configured ? o.segment_names[c]
+                                 : NameSegment(spec, m.centroids_original.back(), medians));
   }
   return m;
 }
@@ -129,17 +131,23 @@ StatusOr<std::optional<BaselineModel>> LoadCurrentBaseline(StateStore& store) {
   return LoadBaseline(store, versions->back());
 }
 
-Status SaveBaseline(StateStore& store, const BaselineModel& model, int keep_versions) {
+Status AddBaselineWrites(StateStore& store, const BaselineModel& model, int keep_versions,
+                         StateDelta* delta) {
   auto versions = ListBaselineVersions(store);
   if (!versions.ok()) return versions.status();
   versions->push_back(model.version);
-  StateDelta delta;
   while (keep_versions > 0 && versions->size() > size_t(keep_versions)) {
-    delta.meta_deletes.push_back(VersionKey(versions->front()));
+    delta->meta_deletes.push_back(VersionKey(versions->front()));
     versions->erase(versions->begin());
   }
-  delta.meta.emplace_back(VersionKey(model.version), model.Encode());
-  delta.meta.emplace_back(kVersionsKey, EncodeVersions(*versions));
+  delta->meta.emplace_back(VersionKey(model.version), model.Encode());
+  delta->meta.emplace_back(kVersionsKey, EncodeVersions(*versions));
+  return Status::Ok();
+}
+
+Status SaveBaseline(StateStore& store, const BaselineModel& model, int keep_versions) {
+  StateDelta delta;
+  SEGD_RETURN_IF_ERROR(AddBaselineWrites(store, model, keep_versions, &delta));
   return store.Commit(delta);
 }
 

@@ -43,7 +43,9 @@ StatusOr<FeatureKind> ParseFeatureKind(const std::string& name) {
   for (int i = 0; i <= static_cast<int>(FeatureKind::kMeanInstallments); ++i) {
     if (name == FeatureKindName(FeatureKind(i))) return FeatureKind(i);
   }
-  return InvalidArgument("unknown feature '" + name + "'");
+  return InvalidArgument("unknown feature '" + name +
+                         "' (recency_days | frequency | monetary_total | monetary_mean | "
+                         "mean_review | mean_items | mean_installments)");
 }
 
 StatusOr<FeatureTransform> ParseFeatureTransform(const std::string& name) {

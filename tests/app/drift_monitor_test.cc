@@ -44,7 +44,7 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(baseline.ok());
   ASSERT_TRUE(SaveBaseline(store, *baseline, 2).ok());
   IngestPipeline restarted({}, &store, &dlq, &stats, [] { return kNow; });
-  ASSERT_TRUE(restarted.Load({.batch_events = 20}).ok());
+  ASSERT_TRUE(restarted.Load({.live = {.batch_events = 20}}).ok());
   DriftMonitor after({.every_seconds = 3600, .refit_every = 1}, &store, &restarted, &stats);
 
   // Live model still equal to the baseline: the two labelings agree exactly.

@@ -3,6 +3,8 @@
 // drift evaluation every 2,000 events.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "app/drift_monitor.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
@@ -22,9 +24,11 @@ class NoDeadLetters : public DeadLetterSink {
 struct Trajectory {
   std::vector<double> ari;
   std::vector<bool> recommended;
+  std::vector<uint64_t> baseline_version;
+  uint64_t auto_retrains = 0;
 };
 
-Trajectory Replay(DriftKind kind) {
+Trajectory Replay(DriftKind kind, const std::string& retrain = "alert") {
   const int64_t split = ParseRfc3339Ms("2018-01-01T00:00:00Z").value();
   std::vector<RawMessage> before, after;
   std::string json;
@@ -49,23 +53,34 @@ Trajectory Replay(DriftKind kind) {
   {
     IngestPipeline p({}, &store, &dlq, &stats, clock);
     EXPECT_TRUE(p.Load().ok());
-    EXPECT_TRUE(p.Process(before).ok());
+    for (size_t i = 0; i < before.size(); i += 1500) {
+      EXPECT_TRUE(
+          p.Process(std::span(before).subspan(i, std::min<size_t>(1500, before.size() - i))).ok());
+    }
+    std::set<std::string> subjects;
+    for (const RawMessage& m : before) subjects.insert(m.key);
+    EXPECT_EQ(p.customers(), subjects.size());  // the pipeline's count of customers is exact
   }
   auto baseline = TrainBaseline(store, stats.watermark_ms.load(), FeatureSpec::Default(),
                                 {.k = 4, .n_init = 4}, nullptr);
   EXPECT_TRUE(baseline.ok());
   EXPECT_TRUE(SaveBaseline(store, *baseline, 3).ok());
   IngestPipeline p({}, &store, &dlq, &stats, clock);
-  EXPECT_TRUE(p.Load({.batch_events = 200, .minibatch = {.half_life_days = 30}}).ok());
-  DriftMonitor monitor({.threshold = 0.8, .consecutive_evaluations = 3}, &store, &p, &stats);
+  EXPECT_TRUE(p.Load({.live = {.batch_events = 200, .minibatch = {.half_life_days = 30}}}).ok());
+  DriftMonitor monitor(
+      {.retrain = retrain, .threshold = 0.8, .consecutive_evaluations = 3, .refit_every = 0},
+      &store, &p, &stats);
   Trajectory t;
   for (size_t i = 0; i < after.size(); i += 2000) {
+    EXPECT_TRUE(p.RunRequestedWork().ok());  // what the ingest loop does between batches
     EXPECT_TRUE(
         p.Process(std::span(after).subspan(i, std::min<size_t>(2000, after.size() - i))).ok());
     EXPECT_TRUE(monitor.EvaluateOnce().ok());
     t.ari.push_back(monitor.status().online.ari);
     t.recommended.push_back(monitor.status().retrain_recommended);
+    t.baseline_version.push_back(monitor.status().baseline_version);
   }
+  t.auto_retrains = stats.retrains[static_cast<size_t>(RetrainTrigger::kAuto)].load();
   return t;
 }
 
@@ -90,6 +105,26 @@ TEST(DriftScenarioTest, SpendShiftPullsAriBelowThresholdAndRaisesTheFlag) {
   // The policy needs 3 consecutive low evaluations; the stated bound is 3 more after the fall.
   EXPECT_LE(first_flag, first_below + 3);
   EXPECT_TRUE(t.recommended.back());
+}
+
+TEST(DriftScenarioTest, AutoRetrainFitsANewBaselineAndTheFlagClears) {
+  const Trajectory t = Replay(DriftKind::kSpendShift, "auto");
+  size_t first_flag = t.ari.size();
+  for (size_t i = 0; i < t.ari.size(); ++i) {
+    if (t.recommended[i]) {
+      first_flag = i;
+      break;
+    }
+  }
+  ASSERT_LT(first_flag + 1, t.ari.size()) << "the retrain flag never rose in time";
+  EXPECT_EQ(t.baseline_version[first_flag], 1u);
+  // The next batch boundary fits v2; its evaluation starts a new history without the flag.
+  EXPECT_EQ(t.baseline_version[first_flag + 1], 2u);
+  EXPECT_FALSE(t.recommended[first_flag + 1]);
+  EXPECT_GT(t.ari[first_flag + 1], 0.8);
+  EXPECT_GE(t.auto_retrains, 1u);
+  // Retrained on the shifted population, the flag does not come back for the same shift.
+  EXPECT_FALSE(t.recommended.back());
 }
 
 }  // namespace

@@ -35,6 +35,76 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->drift.every_seconds, d.drift.every_seconds);
   EXPECT_EQ(c->drift.threshold, d.drift.threshold);
   EXPECT_EQ(c->log.level, d.log.level);
+  ASSERT_EQ(c->model.features.features.size(), d.model.features.features.size());
+  for (size_t i = 0; i < d.model.features.features.size(); ++i) {
+    EXPECT_EQ(c->model.features.features[i].kind, d.model.features.features[i].kind);
+    EXPECT_EQ(c->model.features.features[i].transform, d.model.features.features[i].transform);
+  }
+  EXPECT_EQ(c->model.features.missing_review, d.model.features.missing_review);
+  EXPECT_EQ(c->model.bootstrap_min_customers, d.model.bootstrap_min_customers);
+  EXPECT_EQ(c->model.segment_names, d.model.segment_names);
+  EXPECT_EQ(c->drift.method, d.drift.method);
+  EXPECT_EQ(c->drift.retrain, d.drift.retrain);
+  EXPECT_EQ(c->drift.every_event_days, d.drift.every_event_days);
+}
+
+TEST(ConfigLoaderTest, FeaturesAreConfigurable) {
+  auto c = ParseConfig(R"(
+model:
+  features:
+    - {name: monetary_mean, transform: log1p, clip_max: 8, weight: 2}
+    - {name: mean_review}
+  missing_review: 3
+  k: 3
+  segment_names: [low, "", high]
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const auto& f = c->model.features.features;
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].kind, FeatureKind::kMonetaryMean);
+  EXPECT_EQ(f[0].transform, FeatureTransform::kLog1p);
+  EXPECT_EQ(f[0].clip_max, 8);
+  EXPECT_EQ(f[0].weight, 2);
+  EXPECT_EQ(f[1].kind, FeatureKind::kMeanReview);
+  EXPECT_EQ(f[1].transform, FeatureTransform::kNone);
+  EXPECT_EQ(c->model.features.missing_review, 3);
+  EXPECT_EQ(c->model.segment_names, (std::vector<std::string>{"low", "", "high"}));
+}
+
+TEST(ConfigLoaderTest, BadFeaturesAreRejectedWithTheirPath) {
+  EXPECT_EQ(ErrorOf("model: {features: []}"),
+            "model.features: expected a non-empty list of features");
+  EXPECT_EQ(ErrorOf("model: {features: [recency_days]}"), "model.features[0]: expected a mapping");
+  EXPECT_NE(ErrorOf("model: {features: [{name: age}]}")
+                .find("model.features[0].name: unknown "
+                      "feature 'age'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("model: {features: [{name: frequency, transform: sqrt}]}")
+                .find("model.features[0].transform: unknown transform 'sqrt'"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("model: {features: [{name: frequency}, {name: frequency}]}"),
+            "model.features[1].name: 'frequency' is listed twice");
+  EXPECT_EQ(ErrorOf("model: {features: [{name: frequency, colour: red}]}"),
+            "model.features[0].colour: unknown key");
+  EXPECT_EQ(ErrorOf("model: {features: [{name: frequency, clip_min: 5, clip_max: 1}]}"),
+            "model.features[0].clip_max: must not be below clip_min");
+  EXPECT_EQ(ErrorOf("model: {k: 3, segment_names: [a, b]}"),
+            "model.segment_names: has 2 names for k = 3 segments");
+}
+
+TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
+  auto c = ParseConfig(
+      "drift: {method: refit, retrain: auto, every_seconds: 0, "
+      "every_event_days: 7}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.method, "refit");
+  EXPECT_EQ(c->drift.retrain, "auto");
+  EXPECT_EQ(c->drift.every_seconds, 0);
+  EXPECT_EQ(c->drift.every_event_days, 7);
+  EXPECT_EQ(ErrorOf("drift: {method: psi}"), "drift.method: 'psi' is not one of online, refit");
+  EXPECT_EQ(ErrorOf("drift: {retrain: yes}"), "drift.retrain: 'yes' is not one of alert, auto");
+  EXPECT_EQ(ErrorOf("drift: {every_seconds: 0}"),
+            "drift.every_seconds: 0 needs drift.every_event_days > 0 (one schedule must be on)");
 }
 
 TEST(ConfigLoaderTest, ModelKIsANumberOrAuto) {

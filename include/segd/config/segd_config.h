@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "segd/http/http_server.h"
+#include "segd/model/feature_spec.h"
 #include "segd/state/rocksdb_options.h"
 
 namespace segd {
@@ -49,12 +50,22 @@ struct ModelConfig {
   int32_t live_batch_events = 1000;  // model.live_batch_events: points per live update
   double half_life_days = 30;        // model.half_life_days: live forgetting (0: none)
   int32_t dead_after_updates = 0;    // model.dead_after_updates: reseed idle centres (0: never)
+  // model.features (list of {name, transform, clip_min, clip_max, weight}) and
+  // model.missing_review: what describes a customer. Default: the Olist study's three.
+  FeatureSpec features = FeatureSpec::Default();
+  std::vector<std::string> segment_names;  // model.segment_names: by segment id ("": derived)
+  // model.bootstrap_min_customers: the first baseline is fitted automatically when this many
+  // customers exist (0: only by `segd train` or the admin endpoint).
+  int64_t bootstrap_min_customers = 10000;
 };
 
 struct DriftConfig {
-  int32_t every_seconds = 60;           // drift.every_seconds: wall-clock evaluation interval
-  double threshold = 0.8;               // drift.threshold: ARI below it counts as drifted
-  double critical = 0.6;                // drift.critical
+  int32_t every_seconds = 60;     // drift.every_seconds: wall-clock evaluation interval (0: off)
+  double every_event_days = 0;    // drift.every_event_days: event-time interval (0: off)
+  std::string method = "online";  // drift.method: online | refit (which ARI drives the policy)
+  std::string retrain = "alert";  // drift.retrain: alert (flag only) | auto (fit a new baseline)
+  double threshold = 0.8;         // drift.threshold: ARI below it counts as drifted
+  double critical = 0.6;          // drift.critical
   int32_t consecutive_evaluations = 3;  // drift.consecutive_evaluations
   double hysteresis = 0.05;             // drift.hysteresis: clear only at threshold + this
   int32_t refit_every = 10;  // drift.refit_every: every Nth evaluation also refits (0: off)

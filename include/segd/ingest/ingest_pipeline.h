@@ -3,8 +3,11 @@
 // thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +19,7 @@
 #include "segd/ingest/dead_letter_sink.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/ingest/raw_message.h"
+#include "segd/model/baseline_trainer.h"
 #include "segd/model/live_segmentation.h"
 #include "segd/state/micro_batch.h"
 #include "segd/state/state_store.h"
@@ -24,25 +28,50 @@ namespace segd {
 
 using WallClock = std::function<int64_t()>;  // epoch milliseconds
 
+// How the pipeline, the store's only writer, fits and replaces baselines.
+struct ModelLifecycleOptions {
+  LiveOptions live;
+  FeatureSpec spec = FeatureSpec::Default();
+  TrainOptions train;
+  // The first baseline is fitted when the event that brings the number of customers to this
+  // is applied (0: only on request). The batch is cut right after that event, so the baseline
+  // and everything after it depend only on the event sequence, never on batch sizes.
+  uint64_t bootstrap_min_customers = 0;
+  int keep_versions = 10;
+};
+
 class IngestPipeline {
  public:
   // All pointers must outlive the pipeline.
   IngestPipeline(const DecoderOptions& decoder_options, StateStore* store, DeadLetterSink* dlq,
                  IngestStats* stats, WallClock clock);
 
+  ~IngestPipeline();
+
   // Loads committed progress of every partition, the current baseline and the live model from
-  // the store. Call once before Process. Without a baseline the live model stays idle.
-  [[nodiscard]] Status Load(LiveOptions live_options = {});
+  // the store. Call once before Process. Without a baseline the live model stays idle; if a
+  // bootstrap is due (a crash came between its batch and its fit) it is fitted here.
+  [[nodiscard]] Status Load(ModelLifecycleOptions options = {});
 
   // The offset to resume `tp` from: its committed next offset, or 0 if never seen.
   int64_t ResumeOffset(const TopicPartition& tp) const;
 
   // Processes `messages` (any partitions, each partition's messages in offset order) as one
-  // micro-batch. On success everything is committed; on error nothing is, and the same
-  // messages may be processed again. Messages below a partition's committed offset are skipped
-  // (counted as stale): they were applied before. A dead-letter failure is kUnavailable (worth a
-  // retry); a store failure is anything else (fatal).
+  // micro-batch: one atomic commit, or two around a bootstrap fit. On success everything is
+  // committed; on error the same messages may be processed again: those below a partition's
+  // committed offset are skipped (counted as stale), as they were applied before. A dead-letter
+  // failure is kUnavailable (worth a retry); a store failure is anything else (fatal).
   [[nodiscard]] Status Process(std::span<const RawMessage> messages);
+
+  // Thread-safe: asks for a new baseline fitted on the committed population at the current
+  // watermark (segment ids matched to the current baseline's). The fit runs on the consumer
+  // thread at the next RunRequestedWork; requests waiting together share one fit. The future
+  // gets the new version, FailedPrecondition when there are too few customers, or Unavailable
+  // when the pipeline stops first.
+  std::future<StatusOr<uint64_t>> RequestRetrain(RetrainTrigger trigger);
+  // Consumer thread, between batches: runs what was requested. Returns only fatal (store)
+  // errors.
+  [[nodiscard]] Status RunRequestedWork();
 
   // Committed progress per partition.
   const std::map<TopicPartition, PartitionProgress>& progress() const { return progress_; }
@@ -64,12 +93,28 @@ class IngestPipeline {
   // Largest accepted event time over all partitions (0 before any).
   int64_t watermark_ms() const;
 
+  // Customers in the committed state. Consumer thread only (IngestStats has a copy).
+  uint64_t customers() const { return customers_; }
+
  private:
+  struct RetrainRequest {
+    RetrainTrigger trigger;
+    std::promise<StatusOr<uint64_t>> done;
+  };
+
   PartitionProgress& Working(const RawMessage& m);
   Status DecodeAll(std::span<const RawMessage> messages);
-  Status ApplyAll(std::span<const RawMessage> messages);
-  void Publish(std::span<const RawMessage> messages);
+  // Applies messages[begin..) and returns where it stopped: the end, or just after the event
+  // that makes a bootstrap due.
+  StatusOr<size_t> ApplyRange(std::span<const RawMessage> messages, size_t begin);
+  Status CommitWorking();
+  void Publish(size_t message_count);
   void PublishLiveSnapshot();
+  bool BootstrapDue(uint64_t customers) const;
+  // Fits, saves and switches to a new baseline (consumer thread).
+  StatusOr<uint64_t> Retrain(RetrainTrigger trigger);
+  // A bootstrap whose fit failed for lack of customers: log it, try again later.
+  Status Bootstrap();
 
   EventDecoder decoder_;
   StateStore* store_;
@@ -83,10 +128,18 @@ class IngestPipeline {
   std::shared_ptr<const LiveSnapshot> snapshot_;          // guarded by snapshot_mu_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
   std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from progress_
+  ModelLifecycleOptions options_;
+  uint64_t customers_ = 0;          // committed
+  uint64_t working_customers_ = 0;  // this batch
+  uint64_t bootstrap_at_ = 0;       // customers that make a bootstrap due (0: never)
+  std::mutex requests_mu_;
+  std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
+  std::atomic<bool> has_requests_{false};
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events
   size_t event_count_ = 0;
-  std::vector<uint8_t> kind_;          // per message: 0 stale, 1 good, 2 rejected
-  std::vector<Rejection> rejections_;  // per rejected message, in message order
+  size_t next_event_ = 0, next_rejection_ = 0;  // cursors of ApplyRange
+  std::vector<uint8_t> kind_;                   // per message: 0 stale, 1 good, 2 rejected
+  std::vector<Rejection> rejections_;           // per rejected message, in message order
   std::array<uint64_t, kApplyOutcomeCount> outcome_counts_{};
   std::array<uint64_t, kRejectReasonCount> reject_counts_{};
   uint64_t stale_count_ = 0;

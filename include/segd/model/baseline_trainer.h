@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -23,6 +24,8 @@ struct TrainOptions {
   uint64_t seed = 0;
   int silhouette_sample = 2000;
   uint64_t min_customers = 10;  // refuse to fit on fewer
+  // Names by segment id; a missing or empty one is derived from the centroid.
+  std::vector<std::string> segment_names;
 };
 
 // Fits on the customers of `store` with live orders, features at `watermark_ms`. When
@@ -42,6 +45,9 @@ struct TrainOptions {
 [[nodiscard]] StatusOr<std::vector<uint64_t>> ListBaselineVersions(StateStore& store);
 // Saves `model` as the current baseline in one commit, keeping the newest `keep_versions`.
 [[nodiscard]] Status SaveBaseline(StateStore& store, const BaselineModel& model, int keep_versions);
+// The writes SaveBaseline commits, added to `delta` (to commit them with other writes).
+[[nodiscard]] Status AddBaselineWrites(StateStore& store, const BaselineModel& model,
+                                       int keep_versions, StateDelta* delta);
 
 // The largest stored per-partition watermark (0 when nothing was consumed).
 [[nodiscard]] StatusOr<int64_t> StoredWatermark(StateStore& store);
