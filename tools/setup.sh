@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages segd needs to build, test and run its demo. Idempotent and
-# quiet when everything is present; must run as root (or with sudo available) otherwise.
+# Installs the Debian 12 packages segd needs to build, test and run its demo (with --bench also
+# the reference tools the benchmarks compare against). Idempotent and quiet when everything is
+# present; must run as root (or with sudo available) otherwise.
 set -euo pipefail
 
 packages=(
@@ -9,7 +10,11 @@ packages=(
   libsimdjson-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   kcat curl ca-certificates
+  prometheus
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-sklearn python3-threadpoolctl wrk valgrind)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,14 +1,18 @@
 // Drift evaluation and baseline fit benchmark: N synthetic Olist-like customers in RocksDB, a
 // baseline fitted on them, a slightly moved live model, and the time of a full `online` drift
-// evaluation (scan every customer, features, both labels, ARI) plus the baseline fit time.
+// evaluation (scan every customer, features, both labels, ARI) plus the baseline fit time,
+// side by side with scikit-learn's KMeans on the same rows (bench/drift/sklearn_kmeans.py,
+// Debian python3-sklearn: `bash tools/setup.sh --bench`).
 //
-//   build/bench/drift/segd-bench-drift --customers 1000000 --runs 3
+//   build/bench/drift/segd-bench-drift --customers 1000000 --runs 3 --fit-rows 100000,1000000
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "segd/event/event_time.h"
@@ -40,6 +44,30 @@ double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Runs scikit-learn KMeans on `x` (same k, n_init) `runs` times; null JSON when unavailable.
+nlohmann::json SklearnFit(const RowMatrix& x, int k, int n_init, int runs, const std::string& dir) {
+  const std::string rows = dir + "-rows.f64";
+  std::ofstream(rows, std::ios::binary)
+      .write(reinterpret_cast<const char*>(x.data()), std::streamsize(x.size() * sizeof(double)));
+  const std::string cmd = "/usr/bin/python3 " + std::string(SEGD_SOURCE_DIR) +
+                          "/bench/drift/sklearn_kmeans.py " + rows + " " +
+                          std::to_string(x.cols()) + " " + std::to_string(k) + " " +
+                          std::to_string(n_init) + " " + std::to_string(runs) + " 2>/dev/null";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
+    pclose(p);
+  }
+  std::filesystem::remove(rows);
+  return nlohmann::json::parse(out, nullptr, false);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,9 +76,13 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/segd-bench-drift";
   app.add_option("--customers", customers);
   app.add_option("--runs", runs);
-  app.add_option("--fit-rows", fit_rows, "rows for the timed baseline fit (k=4, n_init=10)");
+  std::vector<int> fit_rows_list = {fit_rows};
+  app.add_option("--fit-rows", fit_rows_list,
+                 "rows for the timed baseline fits (k=4, n_init=10), comma-separated")
+      ->delimiter(',');
   app.add_option("--dir", dir);
   CLI11_PARSE(app, argc, argv);
+  fit_rows = *std::max_element(fit_rows_list.begin(), fit_rows_list.end());
 
   std::filesystem::remove_all(dir);
   StorageOptions o;
@@ -83,11 +115,38 @@ int main(int argc, char** argv) {
   const std::vector<double> w = {1, 1, 1};
   const Scaler scaler = Scaler::Fit(sample, w);
   scaler.TransformInPlace(&sample);
-  auto fit_start = Clock::now();
-  const KMeansModel baseline = FitKMeans(sample, {.k = 4, .n_init = 10, .seed = 0});
-  const double fit_seconds = Seconds(fit_start);
-  std::printf("baseline fit: %lld rows, k=4, n_init=10: %.3f s (inertia %.1f, %d iterations)\n",
-              (long long)sample.rows(), fit_seconds, baseline.inertia, baseline.iterations);
+  KMeansModel baseline;
+  std::printf("%-28s %10s %10s %10s %14s %14s %8s\n", "baseline fit, k=4, n_init=10", "segd s",
+              "sklearn s", "ratio", "segd inertia", "sklearn inertia", "ratio");
+  for (int rows : fit_rows_list) {
+    const RowMatrix x = sample.topRows(std::min<Eigen::Index>(rows, sample.rows()));
+    std::vector<double> times;
+    for (int r = 0; r < runs; ++r) {
+      auto fit_start = Clock::now();
+      baseline = FitKMeans(x, {.k = 4, .n_init = 10, .seed = 0});
+      times.push_back(Seconds(fit_start));
+    }
+    const nlohmann::json sk = SklearnFit(x, 4, 10, runs, dir);
+    const bool have_sk = sk.is_object();
+    const double sk_seconds = have_sk ? Median(sk["seconds"].get<std::vector<double>>()) : NAN;
+    const double sk_inertia = have_sk ? sk["inertia"].get<double>() : NAN;
+    char label[64];
+    std::snprintf(label, sizeof(label), "%lld rows", (long long)x.rows());
+    std::printf("%-28s %10.3f %10.3f %10.2f %14.1f %14.1f %8.5f\n", label, Median(times),
+                sk_seconds, sk_seconds / Median(times), baseline.inertia, sk_inertia,
+                baseline.inertia / sk_inertia);
+    if (have_sk) {
+      std::printf(
+          "  (segd: one thread, %d Lloyd iterations in the best run; scikit-learn %s, "
+          "%d threads; medians of %d runs)\n",
+          baseline.iterations, sk["version"].get<std::string>().c_str(), sk["threads"].get<int>(),
+          runs);
+    } else {
+      std::printf("  (scikit-learn not found: bash tools/setup.sh --bench)\n");
+    }
+  }
+  // The drift evaluation below uses the fit on the largest sample.
+  baseline = FitKMeans(sample, {.k = 4, .n_init = 10, .seed = 0});
 
   RowMatrix live = baseline.centroids;
   live.col(0).array() += 0.05;  // a slightly moved live model

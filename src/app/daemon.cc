@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "app/api.h"
 #include "app/drift_monitor.h"
 #include "app/model_options.h"
 #include "app/state_report.h"
@@ -78,30 +79,52 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
   DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
-  MetricsExposition metrics(
-      &stats, [&loop] { return loop.ready(); }, [&drift] { return drift.status(); });
-  StateStore* state = store->get();
+  MetricsExposition metrics({.stats = &stats,
+                             .ready = [&loop] { return loop.ready(); },
+                             .drift = [&drift] { return drift.status(); },
+                             .model =
+                                 [&pipeline] {
+                                   ModelInfo info;
+                                   auto live = pipeline.live_snapshot();
+                                   if (live && live->baseline) {
+                                     info.baseline_version = live->baseline->version;
+                                     info.k = live->baseline->k();
+                                     for (const FeatureDef& f : live->baseline->spec.features) {
+                                       info.features += (info.features.empty() ? "" : ",") +
+                                                        std::string(FeatureKindName(f.kind));
+                                     }
+                                   }
+                                   return info;
+                                 },
+                             .lag = [&loop] { return loop.lag(); },
+                             .threshold = config.drift.threshold,
+                             .critical = config.drift.critical});
+  const Api api(config, {.store = store->get(),
+                         .pipeline = &pipeline,
+                         .stats = &stats,
+                         .drift = [&drift] { return drift.status(); },
+                         .not_ready_reason =
+                             [&loop] {
+                               return loop.ready() ? std::string()
+                                                   : std::string(
+                                                         "starting: waiting for partition "
+                                                         "assignment");
+                             },
+                         .metrics = [&metrics] { return metrics.Scrape(); }});
   auto http = HttpServer::Start(
-      config.http,
-      {.not_ready_reason =
-           [&loop] {
-             return loop.ready() ? std::string()
-                                 : std::string("starting: waiting for partition assignment");
-           },
-       .metrics = [&metrics] { return metrics.Scrape(); },
-       .customer = [state](std::string_view id) -> StatusOr<std::optional<std::string>> {
-         std::vector<std::optional<CustomerState>> out;
-         SEGD_RETURN_IF_ERROR(state->GetCustomers({id}, &out));
-         if (!out[0]) return std::optional<std::string>();
-         return std::optional<std::string>(CustomerStateJson(id, *out[0]));
-       }});
+      config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
+      [&metrics](const std::string& route, int status, double seconds) {
+        metrics.ObserveRequest(route, status, seconds);
+      });
   if (!http.ok()) {
     spdlog::error("cannot start the HTTP server: {}", http.status().ToString());
     return 1;
   }
   const std::string host = config.http.bind.substr(0, config.http.bind.rfind(':'));
-  spdlog::info("serving http://{}:{}/ (/v1/customers/ID, /metrics, /livez, /readyz)", host,
-               (*http)->port());
+  spdlog::info(
+      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /metrics, /livez, "
+      "/readyz; admin {})",
+      host, (*http)->port(), config.http.admin_token.empty() ? "disabled" : "enabled");
   auto source = NewKafkaMessageSource(config.kafka, &loop);
   if (!source.ok()) {
     spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());

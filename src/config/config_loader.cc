@@ -201,6 +201,11 @@ Status LoadHttp(Section& s, HttpOptions* h) {
   SEGD_RETURN_IF_ERROR(s.Get<int>("threads", &h->threads, 1, 1024));
   SEGD_RETURN_IF_ERROR(s.Get<int>("request_timeout_ms", &h->request_timeout_ms, 100, 600'000));
   SEGD_RETURN_IF_ERROR(s.Get<int>("keep_alive_timeout_ms", &h->keep_alive_timeout_ms, 0, 600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("max_body_bytes", &h->max_body_bytes, 1024, 64 << 20));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("max_batch_ids", &h->max_batch_ids, 1, 100'000));
+  SEGD_RETURN_IF_ERROR(s.GetString("admin_token", &h->admin_token));
+  SEGD_RETURN_IF_ERROR(s.GetString("admin_token_file", &h->admin_token_file));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("admin_wait_ms", &h->admin_wait_ms, 0, 3'600'000));
   return s.RejectUnknown();
 }
 
@@ -367,6 +372,18 @@ Status ApplyEnvOverrides(SegdConfig* config,
   }
   if (auto v = getenv("SEGD_KAFKA_SASL_PASSWORD"); v) {
     config->kafka.properties.emplace_back("sasl.password", *v);
+  }
+  if (auto v = getenv("SEGD_ADMIN_TOKEN"); v && !v->empty()) config->http.admin_token = *v;
+  // A token file (e.g. a mounted secret) wins over both; its trailing newline is not part of it.
+  if (!config->http.admin_token_file.empty()) {
+    std::ifstream in(config->http.admin_token_file);
+    if (!in) {
+      return InvalidArgument("http.admin_token_file: cannot read " + config->http.admin_token_file);
+    }
+    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (token.empty()) return InvalidArgument("http.admin_token_file: is empty");
+    config->http.admin_token = std::move(token);
   }
   return Status::Ok();
 }

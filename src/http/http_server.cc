@@ -1,25 +1,15 @@
-// Errors are RFC 9457 problem documents. Routing is by hand: four fixed paths and one prefix do
-// not need a router.
+// civetweb stays inside this file. Every request goes through Serve(): limits first (body size),
+// then the handler, then one write of the whole response.
 #include "segd/http/http_server.h"
 
 #include <CivetServer.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 
 namespace segd {
 namespace {
-
-constexpr size_t kMaxIdBytes = 128;
-
-void Send(mg_connection* conn, int status, const char* reason, const char* content_type,
-          const std::string& body, const char* extra_headers = "") {
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n%s\r\n",
-            status, reason, content_type, body.size(), extra_headers);
-  mg_write(conn, body.data(), body.size());
-}
 
 std::string JsonEscape(std::string_view s) {
   std::string out;
@@ -38,94 +28,78 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
-void Problem(mg_connection* conn, int status, const char* reason, std::string_view detail,
-             const char* extra_headers = "") {
-  const std::string body = R"({"type":"about:blank","title":")" + std::string(reason) +
-                           R"(","status":)" + std::to_string(status) + R"(,"detail":")" +
-                           JsonEscape(detail) + "\"}";
-  Send(conn, status, reason, "application/problem+json", body, extra_headers);
+void Write(mg_connection* conn, const HttpResponse& r) {
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " + HttpReason(r.status) +
+                     "\r\nContent-Type: " + r.content_type +
+                     "\r\nContent-Length: " + std::to_string(r.body.size()) +
+                     "\r\nCache-Control: no-store\r\n";
+  for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
+  head += "\r\n";
+  mg_write(conn, head.data(), head.size());
+  mg_write(conn, r.body.data(), r.body.size());
 }
 
-// Decodes %XX escapes; false on a malformed escape.
-bool UrlDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size() || !std::isxdigit(in[i + 1]) || !std::isxdigit(in[i + 2])) {
-      return false;
-    }
-    out->push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return true;
-}
-
-class Router : public CivetHandler {
+class Dispatcher : public CivetHandler {
  public:
-  explicit Router(HttpHandlers h) : h_(std::move(h)) {}
+  Dispatcher(const HttpOptions& o, HttpHandler handler, HttpObserver observer)
+      : max_body_(size_t(o.max_body_bytes)),
+        handler_(std::move(handler)),
+        observer_(std::move(observer)) {}
 
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    const mg_request_info* req = mg_get_request_info(conn);
-    const std::string_view path = req->local_uri ? req->local_uri : "";
-    if (path == "/livez") {
-      Send(conn, 200, "OK", "text/plain", "ok\n");
-    } else if (path == "/readyz") {
-      const std::string why = h_.not_ready_reason();
-      if (why.empty()) {
-        Send(conn, 200, "OK", "text/plain", "ready\n");
-      } else {
-        Problem(conn, 503, "Service Unavailable", why, "Retry-After: 1\r\n");
-      }
-    } else if (path == "/metrics") {
-      Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", h_.metrics());
-    } else if (path.starts_with("/v1/customers/")) {
-      Customer(conn, path.substr(std::strlen("/v1/customers/")));
-    } else {
-      Problem(conn, 404, "Not Found", "no such resource");
-    }
-    return true;
-  }
-
-  bool handlePost(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handlePut(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handleDelete(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handlePatch(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handleGet(CivetServer*, mg_connection* c) override { return Serve(c); }
+  bool handlePost(CivetServer*, mg_connection* c) override { return Serve(c); }
+  bool handlePut(CivetServer*, mg_connection* c) override { return Serve(c); }
+  bool handleDelete(CivetServer*, mg_connection* c) override { return Serve(c); }
+  bool handlePatch(CivetServer*, mg_connection* c) override { return Serve(c); }
+  bool handleOptions(CivetServer*, mg_connection* c) override { return Serve(c); }
 
  private:
-  static bool NotAllowed(mg_connection* conn) {
-    Problem(conn, 405, "Method Not Allowed", "only GET is served here", "Allow: GET\r\n");
+  bool Serve(mg_connection* conn) {
+    const auto start = std::chrono::steady_clock::now();
+    const mg_request_info* info = mg_get_request_info(conn);
+    HttpRequest req;
+    req.method = info->request_method ? info->request_method : "";
+    req.path = info->local_uri ? info->local_uri : "";  // percent-decoded by civetweb
+    req.query = info->query_string ? info->query_string : "";
+    if (const char* auth = mg_get_header(conn, "Authorization")) req.authorization = auth;
+    HttpResponse response;
+    if (ReadBody(conn, info, &req.body)) {
+      response = handler_ ? handler_(req) : ProblemResponse(404, "no such resource");
+    } else {
+      response = ProblemResponse(413, "request body larger than " + std::to_string(max_body_) +
+                                          " bytes (http.max_body_bytes)");
+      response.headers.emplace_back("Connection", "close");
+    }
+    Write(conn, response);
+    if (observer_) {
+      observer_(response.route, response.status,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     return true;
   }
 
-  void Customer(mg_connection* conn, std::string_view raw_id) {
-    std::string id;
-    // local_uri is already percent-decoded by civetweb; decode again only if it still has %.
-    if (!UrlDecode(raw_id, &id) || id.empty() || id.size() > kMaxIdBytes ||
-        id.find('/') != std::string::npos) {
-      Problem(conn, 400, "Bad Request", "customer id must be 1..128 bytes");
-      return;
+  // Reads the body (Content-Length or chunked) into *body; false when it exceeds the limit
+  // (then the rest is not read and the connection is closed).
+  bool ReadBody(mg_connection* conn, const mg_request_info* info, std::string* body) const {
+    if (info->content_length > static_cast<long long>(max_body_)) return false;
+    char buf[8192];
+    for (int n; (n = mg_read(conn, buf, sizeof(buf))) > 0;) {
+      if (body->size() + size_t(n) > max_body_) return false;
+      body->append(buf, size_t(n));
     }
-    auto found = h_.customer(id);
-    if (!found.ok()) {
-      Problem(conn, 500, "Internal Server Error", found.status().message());
-    } else if (!found->has_value()) {
-      Problem(conn, 404, "Not Found", "no customer with this id");
-    } else {
-      Send(conn, 200, "OK", "application/json", **found);
-    }
+    return true;
   }
 
-  HttpHandlers h_;
+  size_t max_body_;
+  HttpHandler handler_;
+  HttpObserver observer_;
 };
 
 class CivetHttpServer : public HttpServer {
  public:
-  CivetHttpServer(std::unique_ptr<CivetServer> server, std::unique_ptr<Router> router)
-      : router_(std::move(router)), server_(std::move(server)) {
-    server_->addHandler("/", router_.get());
+  CivetHttpServer(std::unique_ptr<CivetServer> server, std::unique_ptr<Dispatcher> dispatcher)
+      : dispatcher_(std::move(dispatcher)), server_(std::move(server)) {
+    server_->addHandler("/", dispatcher_.get());
   }
   ~CivetHttpServer() override { server_->close(); }
   int port() const override {
@@ -134,14 +108,56 @@ class CivetHttpServer : public HttpServer {
   }
 
  private:
-  std::unique_ptr<Router> router_;  // outlives server_
+  std::unique_ptr<Dispatcher> dispatcher_;  // outlives server_
   std::unique_ptr<CivetServer> server_;
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& o,
-                                                        HttpHandlers handlers) {
+const char* HttpReason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
+
+HttpResponse ProblemResponse(int status, std::string_view detail, std::string route) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = R"({"type":"about:blank","title":")" + std::string(HttpReason(status)) +
+           R"(","status":)" + std::to_string(status) + R"(,"detail":")" + JsonEscape(detail) +
+           "\"}";
+  r.route = std::move(route);
+  return r;
+}
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& o, HttpHandler handler,
+                                                        HttpObserver observer) {
   std::vector<std::string> options = {
       "listening_ports",       o.bind,
       "num_threads",           std::to_string(o.threads),
@@ -151,8 +167,9 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpOptions& o,
   };
   try {
     auto server = std::make_unique<CivetServer>(options);
-    return std::unique_ptr<HttpServer>(
-        new CivetHttpServer(std::move(server), std::make_unique<Router>(std::move(handlers))));
+    return std::unique_ptr<HttpServer>(new CivetHttpServer(
+        std::move(server),
+        std::make_unique<Dispatcher>(o, std::move(handler), std::move(observer))));
   } catch (const CivetException& e) {
     return Unavailable("http.bind " + o.bind + ": " + e.what());
   }

@@ -79,6 +79,26 @@ void IngestLoop::MaybeLogProgress() {
       source_->Assignment().size(), caught_up_.load());
 }
 
+void IngestLoop::MaybeUpdateLag() {
+  const auto now = Clock::now();
+  if (now - last_lag_update_ < std::chrono::seconds(1)) return;
+  last_lag_update_ = now;
+  std::vector<PartitionLag> lag;
+  for (const TopicPartition& tp : source_->Assignment()) {
+    auto end = source_->CachedEndOffset(tp);
+    if (!end.ok()) continue;  // not fetched yet: unknown, not zero
+    lag.push_back(
+        {tp.topic, tp.partition, std::max<int64_t>(0, *end - pipeline_->ResumeOffset(tp))});
+  }
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  lag_ = std::move(lag);
+}
+
+std::vector<PartitionLag> IngestLoop::lag() const {
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  return lag_;
+}
+
 Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   source_ = source;
   stop_ = &stop;
@@ -89,6 +109,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     if (!result.ok()) break;
     const bool idle = pending_.size() == before;
     MaybeLogProgress();
+    MaybeUpdateLag();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
     const bool full = pending_.size() >= options_.batch_max_events;
     const bool lingered =

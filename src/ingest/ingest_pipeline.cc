@@ -181,10 +181,11 @@ Status IngestPipeline::CommitWorking() {
     // Never Unavailable: the caller treats a store failure as fatal, not as retryable.
     return committed.code() == StatusCode::kUnavailable ? Internal(committed.message()) : committed;
   }
-  stats_->commit_nanos_total.fetch_add(
+  const int64_t nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count(),
-      std::memory_order_relaxed);
+          .count();
+  stats_->commit_nanos_total.fetch_add(uint64_t(nanos), std::memory_order_relaxed);
+  stats_->commit_duration.Observe(nanos);
   return Status::Ok();
 }
 

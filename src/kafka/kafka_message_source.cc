@@ -101,6 +101,13 @@ class KafkaMessageSource : public MessageSource {
     return high;
   }
 
+  StatusOr<int64_t> CachedEndOffset(const TopicPartition& tp) override {
+    int64_t low = -1, high = -1;
+    RdKafka::ErrorCode e = consumer_->get_watermark_offsets(tp.topic, tp.partition, &low, &high);
+    if (e != RdKafka::ERR_NO_ERROR || high < 0) return NotFound("no fetch yet");
+    return high;
+  }
+
   Status Close() override {
     if (closed_) return Status::Ok();
     closed_ = true;

@@ -4,10 +4,15 @@
 #include "segd/metrics/metrics_exposition.h"
 
 #include <prometheus/collectable.h>
+#include <prometheus/histogram.h>
 #include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "segd/build_info.h"
@@ -38,10 +43,24 @@ ClientMetric Value(MetricType type, double v, std::vector<ClientMetric::Label> l
   return m;
 }
 
+ClientMetric Histogram(const LatencyHistogram& h) {
+  ClientMetric m;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+    cumulative += h.counts[i].load(std::memory_order_relaxed);
+    m.histogram.bucket.push_back({cumulative, LatencyHistogram::kBounds[i]});
+  }
+  cumulative += h.counts.back().load(std::memory_order_relaxed);
+  m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = double(h.sum_nanos.load(std::memory_order_relaxed)) / 1e9;
+  return m;
+}
+
 class IngestCollector : public prometheus::Collectable {
  public:
-  IngestCollector(const IngestStats* stats, std::function<bool()> ready)
-      : stats_(stats), ready_(std::move(ready)) {}
+  explicit IngestCollector(const MetricsSources& s)
+      : stats_(s.stats), ready_(s.ready), model_(s.model), lag_(s.lag) {}
 
   std::vector<MetricFamily> Collect() const override {
     constexpr auto C = MetricType::Counter;
@@ -71,8 +90,10 @@ class IngestCollector : public prometheus::Collectable {
     }
     single("segd_batches_committed_total", "Micro-batches committed to the state store.", C,
            double(s.batches.load()));
-    single("segd_batch_commit_seconds_total", "Time spent in state store commits.", C,
-           s.commit_nanos_total.load() / 1e9);
+    out.push_back(Family("segd_batch_commit_duration_seconds",
+                         "Duration of one micro-batch commit to the state store.",
+                         MetricType::Histogram));
+    out.back().metric.push_back(Histogram(s.commit_duration));
     single("segd_watermark_timestamp_seconds", "Largest accepted event time (Unix seconds).", G,
            s.watermark_ms.load() / 1e3);
     single("segd_customers", "Customers in the committed state.", G, double(s.customers.load()));
@@ -84,19 +105,41 @@ class IngestCollector : public prometheus::Collectable {
     single("segd_ready", "1 when segd is consuming and serving, else 0.", G, ready_() ? 1 : 0);
     out.push_back(Family("segd_build_info", "segd version.", G));
     out.back().metric.push_back(Value(G, 1, {{"version", kVersion}}));
+    if (model_) {
+      const ModelInfo m = model_();
+      out.push_back(Family("segd_model_info", "The current baseline (1 while it is current).", G));
+      if (m.baseline_version > 0) {
+        out.back().metric.push_back(Value(G, 1,
+                                          {{"baseline_version", std::to_string(m.baseline_version)},
+                                           {"k", std::to_string(m.k)},
+                                           {"features", m.features}}));
+      }
+    }
+    if (lag_) {
+      out.push_back(Family("segd_consumer_lag_messages",
+                           "Messages between the committed position and the partition end.", G));
+      for (const PartitionLag& l : lag_()) {
+        out.back().metric.push_back(
+            Value(G, double(l.messages),
+                  {{"topic", l.topic}, {"partition", std::to_string(l.partition)}}));
+      }
+    }
     return out;
   }
 
  private:
   const IngestStats* stats_;
   std::function<bool()> ready_;
+  std::function<ModelInfo()> model_;
+  std::function<std::vector<PartitionLag>()> lag_;
 };
 
 // Drift families exist from the start (NaN ARI before the first evaluation), so dashboards and
 // "drift not evaluated recently" alerts see the series.
 class DriftCollector : public prometheus::Collectable {
  public:
-  explicit DriftCollector(std::function<DriftStatus()> drift) : drift_(std::move(drift)) {}
+  explicit DriftCollector(const MetricsSources& s)
+      : drift_(s.drift), threshold_(s.threshold), critical_(s.critical) {}
 
   std::vector<MetricFamily> Collect() const override {
     constexpr auto G = MetricType::Gauge;
@@ -137,6 +180,23 @@ class DriftCollector : public prometheus::Collectable {
       out.back().metric.push_back(Value(G, double(r.comparison_sizes[c]),
                                         {{"model", "live"}, {"segment", std::to_string(c)}}));
     }
+    out.push_back(Family("segd_drift_threshold",
+                         "ARI below which drift is a warning or critical (drift.threshold, "
+                         "drift.critical).",
+                         G));
+    out.back().metric.push_back(Value(G, threshold_, {{"level", "warning"}}));
+    out.back().metric.push_back(Value(G, critical_, {{"level", "critical"}}));
+    out.push_back(Family("segd_segment_migration_customers",
+                         "Customers by baseline segment (from) and live segment (to), last "
+                         "evaluation.",
+                         G));
+    for (int from = 0; from < r.table.rows(); ++from) {
+      for (int to = 0; to < r.table.cols(); ++to) {
+        out.back().metric.push_back(
+            Value(G, double(r.table.at(from, to)),
+                  {{"from", std::to_string(from)}, {"to", std::to_string(to)}}));
+      }
+    }
     out.push_back(Family("segd_segment_centroid_shift",
                          "Distance between baseline and live centroid (scaled units).", G));
     for (size_t c = 0; c < r.centroid_shift.size(); ++c) {
@@ -147,25 +207,54 @@ class DriftCollector : public prometheus::Collectable {
 
  private:
   std::function<DriftStatus()> drift_;
+  double threshold_, critical_;
 };
 
 }  // namespace
 
 struct MetricsExposition::Impl {
+  explicit Impl(const MetricsSources& s)
+      : ingest(s),
+        drift(s),
+        registry(std::make_shared<prometheus::Registry>()),
+        http(prometheus::BuildHistogram()
+                 .Name("segd_http_request_duration_seconds")
+                 .Help("Duration of HTTP requests, by route template and status code.")
+                 .Register(*registry)) {}
+
   IngestCollector ingest;
   DriftCollector drift;
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Histogram>& http;
+  std::mutex mu;
+  std::map<std::pair<std::string, int>, prometheus::Histogram*> by_route;  // guarded by mu
 };
 
-MetricsExposition::MetricsExposition(const IngestStats* stats, std::function<bool()> ready,
-                                     std::function<DriftStatus()> drift)
-    : impl_(new Impl{IngestCollector(stats, std::move(ready)), DriftCollector(std::move(drift))}) {}
+MetricsExposition::MetricsExposition(MetricsSources sources) : impl_(new Impl(sources)) {}
 
 MetricsExposition::~MetricsExposition() = default;
+
+void MetricsExposition::ObserveRequest(const std::string& route, int status, double seconds) {
+  prometheus::Histogram* h = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    auto& slot = impl_->by_route[{route, status}];
+    if (slot == nullptr) {
+      // Family::Add is ~100 ns: look each series up once and keep it.
+      static const prometheus::Histogram::BucketBoundaries kBuckets = {
+          0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+      slot = &impl_->http.Add({{"route", route}, {"code", std::to_string(status)}}, kBuckets);
+    }
+    h = slot;
+  }
+  h->Observe(seconds);
+}
 
 std::string MetricsExposition::Scrape() const {
   std::ostringstream out;
   auto families = impl_->ingest.Collect();
   for (auto& f : impl_->drift.Collect()) families.push_back(std::move(f));
+  for (auto& f : impl_->registry->Collect()) families.push_back(std::move(f));
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }

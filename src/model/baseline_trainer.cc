@@ -23,17 +23,17 @@ std::string EncodeVersions(const std::vector<uint64_t>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint64_t));
 }
 
-// A centroid (scaled space) in original units: undo scaling, then the transform.
-std::vector<double> ToOriginal(const BaselineModel& m, const double* scaled) {
-  std::vector<double> v(scaled, scaled + m.spec.features.size());
-  m.scaler.InverseRow(v.data());
+}  // namespace
+
+std::vector<double> ToOriginalUnits(const FeatureSpec& spec, const Scaler& scaler,
+                                    const double* scaled) {
+  std::vector<double> v(scaled, scaled + spec.features.size());
+  scaler.InverseRow(v.data());
   for (size_t j = 0; j < v.size(); ++j) {
-    if (m.spec.features[j].transform == FeatureTransform::kLog1p) v[j] = std::expm1(v[j]);
+    if (spec.features[j].transform == FeatureTransform::kLog1p) v[j] = std::expm1(v[j]);
   }
   return v;
 }
-
-}  // namespace
 
 StatusOr<BaselineModel> TrainBaseline(StateStore& store, int64_t watermark_ms,
                                       const FeatureSpec& spec, const TrainOptions& o,
@@ -96,7 +96,7 @@ StatusOr<BaselineModel> TrainBaseline(StateStore& store, int64_t watermark_ms,
   for (int l : labels) ++m.sizes[l];
   const std::vector<double> medians = ColumnMedians(raw);
   for (int c = 0; c < m.k(); ++c) {
-    m.centroids_original.push_back(ToOriginal(m, m.centroids.row(c).data()));
+    m.centroids_original.push_back(ToOriginalUnits(spec, m.scaler, m.centroids.row(c).data()));
     const bool configured = size_t(c) < o.segment_names.size() && !o.segment_names[c].empty();
     m.names.push_back(configured ? o.segment_names[c]
                                  : NameSegment(spec, m.centroids_original.back(), medians));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <sstream>
+
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/model/baseline_trainer.h"
 #include "testing/test_history.h"
@@ -33,7 +36,7 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
 
   DriftMonitor monitor({.every_seconds = 3600}, &store, &pipeline, &stats);
   MetricsExposition metrics(
-      &stats, [] { return true; }, [&] { return monitor.status(); });
+      {.stats = &stats, .ready = [] { return true; }, .drift = [&] { return monitor.status(); }});
   ASSERT_TRUE(monitor.EvaluateOnce().ok());  // no baseline yet: nothing to compare
   EXPECT_FALSE(monitor.status().evaluated);
   // prometheus-cpp writes "Nan", which Prometheus parses as NaN (case-insensitive).
@@ -70,12 +73,26 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   EXPECT_GT(s.online.customers, baseline->population);
   EXPECT_LE(s.online.ari, 1.0);
   MetricsExposition m2(
-      &stats, [] { return true; }, [&] { return after.status(); });
+      {.stats = &stats, .ready = [] { return true; }, .drift = [&] { return after.status(); }});
   const std::string text = m2.Scrape();
   EXPECT_NE(text.find("segd_baseline_version 1"), std::string::npos);
   EXPECT_NE(text.find("segd_segment_customers{model=\"live\",segment=\"0\"}"), std::string::npos);
   EXPECT_NE(text.find("segd_drift_ari{method=\"online\"}"), std::string::npos);
   EXPECT_NE(text.find("segd_drift_ari{method=\"refit\"}"), std::string::npos);
+  EXPECT_NE(text.find("segd_drift_threshold{level=\"warning\"} 0.8"), std::string::npos);
+  EXPECT_NE(text.find("segd_drift_threshold{level=\"critical\"} 0.6"), std::string::npos);
+  // The migration matrix (baseline segment -> live segment) covers every evaluated customer.
+  double migrated = 0, stayed = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    static const std::regex cell(
+        R"re(^segd_segment_migration_customers\{from="(\d+)",to="(\d+)"\} (\S+)$)re");
+    if (!std::regex_match(line, m, cell)) continue;
+    (m[1] == m[2] ? stayed : migrated) += std::stod(m[3]);
+  }
+  EXPECT_EQ(stayed + migrated, double(s.online.customers));
+  EXPECT_GT(stayed, migrated);
 }
 
 }  // namespace

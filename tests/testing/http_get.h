@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 namespace segd::testing {
 
@@ -16,8 +17,11 @@ struct HttpReply {
   std::string body;
 };
 
-// Sends `method path` with Connection: close and returns the reply (status 0 on failure).
-inline HttpReply HttpRequest(int port, const std::string& method, const std::string& path) {
+// Sends `method path` (with `body` and extra header lines) with Connection: close and returns
+// the reply (status 0 on failure).
+inline HttpReply HttpRequest(int port, const std::string& method, const std::string& path,
+                             const std::string& body = "",
+                             const std::vector<std::string>& headers = {}) {
   HttpReply reply;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -28,9 +32,10 @@ inline HttpReply HttpRequest(int port, const std::string& method, const std::str
     close(fd);
     return reply;
   }
-  const std::string req = method + " " + path +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
-                          "Connection: close\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\nConnection: close\r\n";
+  for (const std::string& h : headers) req += h + "\r\n";
+  req += "\r\n" + body;
   (void)!write(fd, req.data(), req.size());
   std::string raw;
   char buf[4096];

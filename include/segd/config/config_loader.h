@@ -18,7 +18,8 @@ namespace segd {
 [[nodiscard]] StatusOr<SegdConfig> LoadConfigFile(const std::string& path);
 
 // Applies environment overrides: SEGD_KAFKA_BROKERS, SEGD_STORAGE_PATH, SEGD_HTTP_BIND,
-// SEGD_KAFKA_SASL_USERNAME / SEGD_KAFKA_SASL_PASSWORD (sasl.username / sasl.password).
+// SEGD_KAFKA_SASL_USERNAME / SEGD_KAFKA_SASL_PASSWORD (sasl.username / sasl.password),
+// SEGD_ADMIN_TOKEN (http.admin_token); then reads http.admin_token_file if set.
 // `getenv` is injectable for tests.
 [[nodiscard]] Status ApplyEnvOverrides(
     SegdConfig* config, const std::function<std::optional<std::string>(const char*)>& getenv);

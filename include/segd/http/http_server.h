@@ -1,13 +1,14 @@
-// segd's HTTP endpoint (civetweb): health, readiness, Prometheus metrics and customer lookup.
-// Handlers run on civetweb's worker threads; everything they call must be safe for concurrent
-// readers (the state store and the atomics behind the callbacks are).
+// segd's HTTP transport (civetweb): reads a request within the configured limits, hands it to
+// one handler, writes its response, and reports each request's route, status and duration.
+// Handlers run on civetweb's worker threads; the handler and observer must be thread-safe.
 #pragma once
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "segd/common/status.h"
 
@@ -18,23 +19,45 @@ struct HttpOptions {
   int threads = 16;                     // http.threads: workers (one per keep-alive connection)
   int request_timeout_ms = 5000;        // http.request_timeout_ms
   int keep_alive_timeout_ms = 2000;     // http.keep_alive_timeout_ms
+  int max_body_bytes = 262144;          // http.max_body_bytes: larger bodies get 413
+  int max_batch_ids = 1000;             // http.max_batch_ids: ids per batchGet
+  // http.admin_token (env SEGD_ADMIN_TOKEN, or http.admin_token_file): bearer token of the
+  // admin endpoints; empty disables them (404).
+  std::string admin_token;
+  std::string admin_token_file;
+  int admin_wait_ms = 60000;  // http.admin_wait_ms: a retrain still running after this is 202
 };
 
-// What the server serves; each callback must be thread-safe.
-struct HttpHandlers {
-  // Empty when ready; otherwise why not (503 with Retry-After).
-  std::function<std::string()> not_ready_reason;
-  // Prometheus text exposition of every metric.
-  std::function<std::string()> metrics;
-  // A customer as a JSON object, nullopt when unknown, or an error (500).
-  std::function<StatusOr<std::optional<std::string>>(std::string_view id)> customer;
+struct HttpRequest {
+  std::string method;         // "GET", "POST", ...
+  std::string path;           // percent-decoded by the server, without the query string
+  std::string query;          // raw, without '?'
+  std::string body;           // at most max_body_bytes
+  std::string authorization;  // the Authorization header, "" when absent
 };
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string route = "other";  // the route template, for metrics (never a customer id)
+};
+
+// An RFC 9457 problem document (application/problem+json).
+HttpResponse ProblemResponse(int status, std::string_view detail, std::string route = "other");
+// The reason phrase of a status code ("Not Found").
+const char* HttpReason(int status);
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+using HttpObserver = std::function<void(const std::string& route, int status, double seconds)>;
 
 class HttpServer {
  public:
   // Binds and starts serving; fails with the bind address in the message.
   [[nodiscard]] static StatusOr<std::unique_ptr<HttpServer>> Start(const HttpOptions& options,
-                                                                   HttpHandlers handlers);
+                                                                   HttpHandler handler,
+                                                                   HttpObserver observer = nullptr);
   virtual ~HttpServer() = default;
   // The port actually bound (useful with port 0).
   virtual int port() const = 0;

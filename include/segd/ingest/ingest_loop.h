@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -42,10 +43,14 @@ class IngestLoop : public PartitionListener {
   // True while every assigned partition was at its end at the last check.
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
 
+  // Lag of every assigned partition at the last check (about once a second). Thread-safe.
+  std::vector<PartitionLag> lag() const;
+
  private:
   Status CommitPending(const std::atomic<bool>* stop);
   StatusOr<bool> CheckCaughtUp();
   void MaybeLogProgress();
+  void MaybeUpdateLag();
 
   IngestLoopOptions options_;
   IngestPipeline* pipeline_;
@@ -55,6 +60,9 @@ class IngestLoop : public PartitionListener {
   std::chrono::steady_clock::time_point first_pending_at_;
   std::chrono::steady_clock::time_point last_caught_up_check_;
   std::chrono::steady_clock::time_point last_progress_log_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_lag_update_;
+  mutable std::mutex lag_mu_;
+  std::vector<PartitionLag> lag_;  // guarded by lag_mu_
   std::atomic<bool> ready_{false};
   std::atomic<bool> caught_up_{false};
   bool assigned_once_ = false;

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "segd/event/rejection.h"
 #include "segd/state/event_applier.h"
@@ -24,6 +25,30 @@ inline const char* RetrainTriggerName(RetrainTrigger t) {
   return kNames[static_cast<int>(t)];
 }
 
+// A latency histogram with fixed buckets, cheap enough for the consumer thread (one relaxed
+// increment per observation). Exposed as a Prometheus histogram.
+struct LatencyHistogram {
+  static constexpr std::array<double, 12> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                     0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  std::array<std::atomic<uint64_t>, kBounds.size() + 1> counts{};  // last: above every bound
+  std::atomic<uint64_t> sum_nanos{0};
+
+  void Observe(int64_t nanos) {
+    const double seconds = double(nanos) / 1e9;
+    size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    counts[i].fetch_add(1, std::memory_order_relaxed);
+    sum_nanos.fetch_add(uint64_t(nanos), std::memory_order_relaxed);
+  }
+};
+
+// How far a partition's committed position is behind its end offset.
+struct PartitionLag {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t messages = 0;
+};
+
 struct IngestStats {
   std::atomic<uint64_t> messages{0};  // messages processed in committed batches
   std::array<std::atomic<uint64_t>, kApplyOutcomeCount> outcomes{};  // by ApplyOutcome
@@ -35,6 +60,7 @@ struct IngestStats {
   std::atomic<uint64_t> customers{0};      // in the committed state
   std::array<std::atomic<uint64_t>, kRetrainTriggerCount> retrains{};  // baselines fitted
   std::atomic<uint64_t> commit_nanos_total{0};
+  LatencyHistogram commit_duration;  // per state-store commit
   // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
   std::atomic<int64_t> first_commit_steady_ns{0};
 

@@ -43,6 +43,9 @@ class MessageSource {
 
   // The broker's end offset (high watermark) of a partition.
   [[nodiscard]] virtual StatusOr<int64_t> EndOffset(const TopicPartition& tp, int timeout_ms) = 0;
+  // The end offset last reported by a fetch, without asking the broker; NotFound before the
+  // first fetch of the partition.
+  [[nodiscard]] virtual StatusOr<int64_t> CachedEndOffset(const TopicPartition& tp) = 0;
 
   // Leaves the group (revoking partitions through the listener). Idempotent.
   [[nodiscard]] virtual Status Close() = 0;

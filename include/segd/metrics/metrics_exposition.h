@@ -1,22 +1,42 @@
-// segd's Prometheus metrics, rendered on scrape from the live counters (the hot path never calls
-// prometheus-cpp). Scrape() is safe from any thread.
+// segd's Prometheus metrics. Pipeline counters and drift results are read at scrape time (the
+// hot path never calls prometheus-cpp); HTTP request latencies go to prometheus-cpp histograms
+// in a registry owned here. Scrape() and ObserveRequest() are safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "segd/ingest/ingest_stats.h"
 #include "segd/model/drift_status.h"
 
 namespace segd {
 
+// What segd_model_info describes.
+struct ModelInfo {
+  uint64_t baseline_version = 0;  // 0: no baseline yet
+  int k = 0;
+  std::string features;  // comma-separated feature names
+};
+
+struct MetricsSources {
+  const IngestStats* stats = nullptr;              // required; must outlive the exposition
+  std::function<bool()> ready;                     // required
+  std::function<DriftStatus()> drift;              // optional
+  std::function<ModelInfo()> model;                // optional
+  std::function<std::vector<PartitionLag>()> lag;  // optional
+  double threshold = 0.8, critical = 0.6;          // drift.threshold / drift.critical
+};
+
 class MetricsExposition {
  public:
-  // `stats` must outlive this object; `ready` and `drift` (optional) are called on each scrape.
-  MetricsExposition(const IngestStats* stats, std::function<bool()> ready,
-                    std::function<DriftStatus()> drift = nullptr);
+  explicit MetricsExposition(MetricsSources sources);
   ~MetricsExposition();
+
+  // One HTTP request: segd_http_request_duration_seconds{route, code}.
+  void ObserveRequest(const std::string& route, int status, double seconds);
 
   // The Prometheus text format (0.0.4) of every segd metric.
   std::string Scrape() const;

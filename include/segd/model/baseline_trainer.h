@@ -36,6 +36,11 @@ struct TrainOptions {
                                                     const TrainOptions& options,
                                                     const BaselineModel* previous);
 
+// A point of a model's scaled space (a centroid) in original feature units: scaling undone,
+// then the transform (so log1p features are back in counts and amounts).
+std::vector<double> ToOriginalUnits(const FeatureSpec& spec, const Scaler& scaler,
+                                    const double* scaled);
+
 // The current baseline, if one was ever saved.
 [[nodiscard]] StatusOr<std::optional<BaselineModel>> LoadCurrentBaseline(StateStore& store);
 // A saved version, if still kept.

@@ -15,6 +15,11 @@ struct RetrainPolicyOptions {
 };
 
 enum class DriftSeverity : uint8_t { kNone = 0, kWarning, kCritical };
+// "none", "warning", "critical".
+inline const char* DriftSeverityName(DriftSeverity s) {
+  constexpr const char* kNames[] = {"none", "warning", "critical"};
+  return kNames[static_cast<int>(s)];
+}
 
 class RetrainPolicy {
  public:

@@ -1,0 +1,316 @@
+#include "app/api.h"
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "segd/event/event_time.h"
+#include "segd/model/baseline_trainer.h"
+#include "segd/model/nearest_centroid.h"
+
+namespace segd {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxIdBytes = 128;
+
+HttpResponse Json(const json& body, std::string route, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.route = std::move(route);
+  return r;
+}
+
+HttpResponse NotAllowed(const std::string& route, const char* allow) {
+  HttpResponse r = ProblemResponse(405, std::string("use ") + allow, route);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+bool ValidId(const std::string& id) {
+  return !id.empty() && id.size() <= kMaxIdBytes && id.find('/') == std::string::npos;
+}
+
+json Rfc3339OrNull(int64_t ms) { return ms > 0 ? json(FormatRfc3339(ms)) : json(nullptr); }
+
+// The JSON of a number that may be NaN (no drift evaluation yet): null instead.
+json Number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json FeatureSpecJson(const FeatureSpec& spec) {
+  json features = json::array();
+  for (const FeatureDef& f : spec.features) {
+    json j = {{"name", FeatureKindName(f.kind)},
+              {"transform", FeatureTransformName(f.transform)},
+              {"weight", f.weight}};
+    if (std::isfinite(f.clip_min)) j["clip_min"] = f.clip_min;
+    if (std::isfinite(f.clip_max)) j["clip_max"] = f.clip_max;
+    features.push_back(std::move(j));
+  }
+  return features;
+}
+
+json CentroidJson(const FeatureSpec& spec, const std::vector<double>& original) {
+  json c = json::object();
+  for (size_t j = 0; j < spec.features.size(); ++j) {
+    c[FeatureKindName(spec.features[j].kind)] = original[j];
+  }
+  return c;
+}
+
+// A customer at the watermark under the current models.
+json CustomerJson(const std::string& id, const CustomerState& s,
+                  const IngestPipeline::LiveSnapshot* live, int64_t watermark) {
+  json j = {{"customer_id", id},
+            {"as_of", Rfc3339OrNull(watermark)},
+            {"updated_at", Rfc3339OrNull(s.updated_ms)},
+            {"segment", nullptr},
+            {"baseline_segment", nullptr}};
+  json state = {{"order_count", s.order_count},
+                {"total_amount", s.total_amount},
+                {"items", s.item_sum},
+                {"installments", s.installment_sum},
+                {"review_count", s.review_count},
+                {"first_order", s.order_count ? Rfc3339OrNull(s.first_order_ms) : json(nullptr)},
+                {"last_order", s.order_count ? Rfc3339OrNull(s.last_order_ms) : json(nullptr)},
+                {"region", s.region}};
+  j["state"] = std::move(state);
+  const BaselineModel* b = live && live->baseline ? live->baseline.get() : nullptr;
+  const FeatureSpec spec = b ? b->spec : FeatureSpec::Default();
+  json features = json::object();
+  for (const FeatureDef& f : spec.features) {
+    const double v = RawFeature(f.kind, s, watermark, spec.missing_review);
+    features[FeatureKindName(f.kind)] = s.order_count ? Number(v) : json(nullptr);
+  }
+  j["features"] = std::move(features);
+  j["model"] = {{"baseline_version", b ? json(b->version) : json(nullptr)},
+                {"live_updates", live ? live->updates : 0}};
+  std::vector<double> row(spec.features.size());
+  if (b == nullptr || !ExtractFeatures(spec, s, watermark, row.data())) return j;
+  b->scaler.TransformRow(row.data());
+  double d2 = 0;
+  const int base = NearestCentroid(b->centroids, row.data(), &d2);
+  j["baseline_segment"] = {{"id", base}, {"name", b->names[base]}, {"distance", std::sqrt(d2)}};
+  const int now = NearestCentroid(live->centroids, row.data(), &d2);
+  j["segment"] = {{"id", now}, {"name", b->names[now]}, {"distance", std::sqrt(d2)}};
+  return j;
+}
+
+}  // namespace
+
+bool ConstantTimeEquals(const std::string& given, const std::string& expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return diff == 0;
+}
+
+Api::Api(const SegdConfig& config, ApiSources sources)
+    : config_(config), sources_(std::move(sources)) {}
+
+HttpResponse Api::Handle(const HttpRequest& req) const {
+  const std::string& p = req.path;
+  const bool get = req.method == "GET", post = req.method == "POST";
+  if (p == "/livez") {
+    if (!get) return NotAllowed(p, "GET");
+    HttpResponse r{.content_type = "text/plain", .body = "ok\n", .route = p};
+    return r;
+  }
+  if (p == "/readyz") return get ? Readyz() : NotAllowed(p, "GET");
+  if (p == "/metrics") {
+    if (!get) return NotAllowed(p, "GET");
+    return {.content_type = "text/plain; version=0.0.4; charset=utf-8",
+            .body = sources_.metrics(),
+            .route = p};
+  }
+  if (p == "/v1/customers:batchGet") {
+    return post ? BatchGet(req) : NotAllowed(p, "POST");
+  }
+  if (p.starts_with("/v1/customers/")) {
+    const std::string route = "/v1/customers/{id}";
+    if (!get) return NotAllowed(route, "GET");
+    const std::string id = p.substr(std::strlen("/v1/customers/"));
+    if (!ValidId(id)) return ProblemResponse(400, "customer id must be 1..128 bytes", route);
+    return Customer(id);
+  }
+  if (p == "/v1/segments") return get ? Segments() : NotAllowed(p, "GET");
+  if (p == "/v1/model") return get ? Model() : NotAllowed(p, "GET");
+  if (p == "/v1/admin/retrain") {
+    // Without a configured token the admin endpoints do not exist.
+    if (config_.http.admin_token.empty()) return ProblemResponse(404, "no such resource");
+    return post ? Retrain(req) : NotAllowed(p, "POST");
+  }
+  return ProblemResponse(404, "no such resource");
+}
+
+HttpResponse Api::Readyz() const {
+  std::string why = sources_.not_ready_reason ? sources_.not_ready_reason() : "";
+  auto live = sources_.pipeline->live_snapshot();
+  if (why.empty() && (!live || !live->baseline)) {
+    why = config_.model.bootstrap_min_customers > 0
+              ? "no baseline yet: fitted at " +
+                    std::to_string(config_.model.bootstrap_min_customers) + " customers"
+              : "no baseline yet: run segd train or POST /v1/admin/retrain";
+  }
+  if (why.empty()) return {.content_type = "text/plain", .body = "ready\n", .route = "/readyz"};
+  HttpResponse r = ProblemResponse(503, why, "/readyz");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+HttpResponse Api::Customer(const std::string& id) const {
+  const std::string route = "/v1/customers/{id}";
+  std::vector<std::optional<CustomerState>> out;
+  if (Status s = sources_.store->GetCustomers({id}, &out); !s.ok()) {
+    return ProblemResponse(500, s.ToString(), route);
+  }
+  if (!out[0]) return ProblemResponse(404, "no customer with this id", route);
+  const auto live = sources_.pipeline->live_snapshot();
+  return Json(CustomerJson(id, *out[0], live.get(), sources_.stats->watermark_ms.load()), route);
+}
+
+HttpResponse Api::BatchGet(const HttpRequest& req) const {
+  const std::string route = "/v1/customers:batchGet";
+  const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return ProblemResponse(400, "body is not valid JSON", route);
+  if (!body.is_object() || !body.contains("ids") || !body["ids"].is_array()) {
+    return ProblemResponse(400, R"(body must be {"ids": ["customer id", ...]})", route);
+  }
+  const json& ids = body["ids"];
+  if (ids.size() > size_t(config_.http.max_batch_ids)) {
+    return ProblemResponse(
+        400, "at most " + std::to_string(config_.http.max_batch_ids) + " ids per request", route);
+  }
+  std::vector<std::string> owned;
+  owned.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!ids[i].is_string() || !ValidId(ids[i].get_ref<const std::string&>())) {
+      return ProblemResponse(400, "ids[" + std::to_string(i) + "] must be a 1..128 byte string",
+                             route);
+    }
+    owned.push_back(ids[i].get<std::string>());
+  }
+  const std::vector<std::string_view> views(owned.begin(), owned.end());
+  std::vector<std::optional<CustomerState>> found;
+  if (Status s = sources_.store->GetCustomers(views, &found); !s.ok()) {  // one MultiGet
+    return ProblemResponse(500, s.ToString(), route);
+  }
+  const auto live = sources_.pipeline->live_snapshot();
+  const int64_t watermark = sources_.stats->watermark_ms.load();
+  json results = json::array(), not_found = json::array();
+  for (size_t i = 0; i < owned.size(); ++i) {
+    if (found[i]) {
+      results.push_back(CustomerJson(owned[i], *found[i], live.get(), watermark));
+    } else {
+      not_found.push_back(owned[i]);
+    }
+  }
+  return Json({{"results", std::move(results)}, {"not_found", std::move(not_found)}}, route);
+}
+
+HttpResponse Api::Segments() const {
+  const std::string route = "/v1/segments";
+  const auto live = sources_.pipeline->live_snapshot();
+  if (!live || !live->baseline) return ProblemResponse(503, "no baseline yet", route);
+  const BaselineModel& b = *live->baseline;
+  const DriftStatus d = sources_.drift ? sources_.drift() : DriftStatus{};
+  // Sizes come from the last drift evaluation (a full pass over the customers).
+  const bool sized = d.evaluated && d.baseline_version == b.version;
+  uint64_t total = 0;
+  if (sized) {
+    for (uint64_t n : d.online.baseline_sizes) total += n;
+  }
+  json segments = json::array();
+  for (int c = 0; c < b.k(); ++c) {
+    const auto live_units = ToOriginalUnits(b.spec, b.scaler, live->centroids.row(c).data());
+    auto size_of = [&](const std::vector<uint64_t>& sizes) -> json {
+      return sized && size_t(c) < sizes.size() ? json(sizes[c]) : json(nullptr);
+    };
+    auto share_of = [&](const std::vector<uint64_t>& sizes) -> json {
+      return sized && total > 0 && size_t(c) < sizes.size() ? json(double(sizes[c]) / total)
+                                                            : json(nullptr);
+    };
+    segments.push_back({{"id", c},
+                        {"name", b.names[c]},
+                        {"size", size_of(d.online.comparison_sizes)},
+                        {"share", share_of(d.online.comparison_sizes)},
+                        {"centroid", CentroidJson(b.spec, live_units)},
+                        {"baseline",
+                         {{"size", size_of(d.online.baseline_sizes)},
+                          {"share", share_of(d.online.baseline_sizes)},
+                          {"trained_size", b.sizes[c]},
+                          {"centroid", CentroidJson(b.spec, b.centroids_original[c])}}}});
+  }
+  return Json({{"baseline_version", b.version},
+               {"sizes_as_of", sized ? Rfc3339OrNull(d.evaluated_unix_ms) : json(nullptr)},
+               {"customers", sized ? json(total) : json(nullptr)},
+               {"segments", std::move(segments)}},
+              route);
+}
+
+HttpResponse Api::Model() const {
+  const std::string route = "/v1/model";
+  const auto live = sources_.pipeline->live_snapshot();
+  auto versions = ListBaselineVersions(*sources_.store);
+  if (!versions.ok()) return ProblemResponse(500, versions.status().ToString(), route);
+  const DriftStatus d = sources_.drift ? sources_.drift() : DriftStatus{};
+  json baseline = nullptr;
+  if (live && live->baseline) {
+    const BaselineModel& b = *live->baseline;
+    json names = json::array();
+    for (const std::string& n : b.names) names.push_back(n);
+    baseline = {{"version", b.version},
+                {"trained_at", Rfc3339OrNull(b.trained_unix_ms)},
+                {"features_as_of", Rfc3339OrNull(b.watermark_ms)},
+                {"population", b.population},
+                {"k", b.k()},
+                {"inertia", b.inertia},
+                {"features", FeatureSpecJson(b.spec)},
+                {"segment_names", std::move(names)}};
+  }
+  json drift = {{"method", config_.drift.method},
+                {"retrain", config_.drift.retrain},
+                {"threshold", config_.drift.threshold},
+                {"critical", config_.drift.critical},
+                {"evaluated_at", d.evaluated ? Rfc3339OrNull(d.evaluated_unix_ms) : json(nullptr)},
+                {"ari",
+                 {{"online", d.evaluated ? Number(d.online.ari) : json(nullptr)},
+                  {"refit", d.refit_evaluated ? Number(d.refit.ari) : json(nullptr)}}},
+                {"retrain_recommended", d.retrain_recommended},
+                {"severity", DriftSeverityName(d.severity)}};
+  return Json({{"baseline", std::move(baseline)},
+               {"live",
+                {{"baseline_version", baseline.is_null() ? json(nullptr) : baseline["version"]},
+                 {"updates", live ? live->updates : 0},
+                 {"as_of", Rfc3339OrNull(sources_.stats->watermark_ms.load())}}},
+               {"versions", *versions},
+               {"drift", std::move(drift)}},
+              route);
+}
+
+HttpResponse Api::Retrain(const HttpRequest& req) const {
+  const std::string route = "/v1/admin/retrain";
+  const std::string prefix = "Bearer ";
+  if (!req.authorization.starts_with(prefix) ||
+      !ConstantTimeEquals(req.authorization.substr(prefix.size()), config_.http.admin_token)) {
+    HttpResponse r = ProblemResponse(401, "a valid bearer token is required", route);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  auto done = sources_.pipeline->RequestRetrain(RetrainTrigger::kAdmin);
+  if (done.wait_for(std::chrono::milliseconds(config_.http.admin_wait_ms)) !=
+      std::future_status::ready) {
+    return Json({{"status", "pending"}}, route, 202);
+  }
+  const StatusOr<uint64_t> version = done.get();
+  if (!version.ok()) {
+    const StatusCode code = version.status().code();
+    return ProblemResponse(code == StatusCode::kFailedPrecondition ? 409 : 503,
+                           version.status().message(), route);
+  }
+  return Json({{"status", "done"}, {"baseline_version", *version}}, route);
+}
+
+}  // namespace segd

@@ -1,0 +1,49 @@
+// segd's HTTP API, independent of the transport: one Handle() per request, routing by method
+// and path, JSON in and out, problem+json (RFC 9457) for every error. Read-only except the
+// admin retrain, which asks the ingest pipeline (the store's only writer) for a new baseline.
+// Described by deploy/openapi.yaml. Thread-safe: Handle runs on any HTTP worker thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "segd/config/segd_config.h"
+#include "segd/http/http_server.h"
+#include "segd/ingest/ingest_pipeline.h"
+#include "segd/model/drift_status.h"
+#include "segd/state/state_store.h"
+
+namespace segd {
+
+struct ApiSources {
+  StateStore* store = nullptr;
+  IngestPipeline* pipeline = nullptr;  // live snapshot and retrain requests
+  const IngestStats* stats = nullptr;  // watermark, customers
+  std::function<DriftStatus()> drift;  // the last evaluation
+  std::function<std::string()> not_ready_reason;
+  std::function<std::string()> metrics;  // Prometheus text exposition
+};
+
+class Api {
+ public:
+  // `config` is copied; the sources must outlive the Api.
+  Api(const SegdConfig& config, ApiSources sources);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse Readyz() const;
+  HttpResponse Customer(const std::string& id) const;
+  HttpResponse BatchGet(const HttpRequest& request) const;
+  HttpResponse Segments() const;
+  HttpResponse Model() const;
+  HttpResponse Retrain(const HttpRequest& request) const;
+
+  SegdConfig config_;
+  ApiSources sources_;
+};
+
+// Equal strings, in time that depends only on the length of `expected`.
+bool ConstantTimeEquals(const std::string& given, const std::string& expected);
+
+}  // namespace segd
