@@ -1,0 +1,221 @@
+// The HTTP API without sockets: a pipeline over a memory store with a bootstrapped baseline,
+// a drift evaluation, and every endpoint's answers and errors.
+#include "app/api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/drift_monitor.h"
+#include "segd/state/memory_state_store.h"
+#include "testing/test_history.h"
+
+namespace segd {
+namespace {
+
+using nlohmann::json;
+
+const int64_t kNow = ParseRfc3339Ms("2020-01-01T00:00:00Z").value();
+
+class NoDeadLetters : public DeadLetterSink {
+ public:
+  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
+  Status Flush() override { return Status::Ok(); }
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto history = testing::MakeHistory(300, 41);
+    for (size_t i = 0; i < history.size(); ++i) {
+      messages_.push_back({"orders", 0, int64_t(i), true, history[i].key, history[i].json});
+    }
+    first_customer_ = history[0].event.subject;
+    config_.http.admin_token = "s3cret";
+    config_.http.admin_wait_ms = 10000;
+    config_.http.max_batch_ids = 5;
+    config_.model.bootstrap_min_customers = 100;
+  }
+
+  void Start(bool ingest = true) {
+    ModelLifecycleOptions o{.live = {.batch_events = 20},
+                            .train = {.k = 3, .n_init = 2, .segment_names = {"", "named", ""}},
+                            .bootstrap_min_customers = 100};
+    ASSERT_TRUE(pipeline_.Load(o).ok());
+    api_ = std::make_unique<Api>(config_,
+                                 ApiSources{.store = &store_,
+                                            .pipeline = &pipeline_,
+                                            .stats = &stats_,
+                                            .drift = [this] { return drift_.status(); },
+                                            .not_ready_reason = [] { return std::string(); },
+                                            .metrics = [] { return std::string("segd_up 1\n"); }});
+    if (ingest) ASSERT_TRUE(pipeline_.Process(messages_).ok());
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& auth = "") {
+    return api_->Handle({.method = method, .path = path, .body = body, .authorization = auth});
+  }
+
+  static json Body(const HttpResponse& r) { return json::parse(r.body); }
+
+  std::vector<RawMessage> messages_;
+  std::string first_customer_;
+  SegdConfig config_;
+  MemoryStateStore store_;
+  NoDeadLetters dlq_;
+  IngestStats stats_;
+  IngestPipeline pipeline_{{}, &store_, &dlq_, &stats_, [] { return kNow; }};
+  DriftMonitor drift_{{.every_seconds = 3600, .refit_every = 0}, &store_, &pipeline_, &stats_};
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, CustomerLookupHasBothSegmentsFeaturesAndVersions) {
+  Start();
+  const HttpResponse r = Call("GET", "/v1/customers/" + first_customer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.route, "/v1/customers/{id}");
+  const json j = Body(r);
+  EXPECT_EQ(j["customer_id"], first_customer_);
+  ASSERT_TRUE(j["segment"].is_object());
+  EXPECT_GE(j["segment"]["id"].get<int>(), 0);
+  EXPECT_LT(j["segment"]["id"].get<int>(), 3);
+  EXPECT_TRUE(j["segment"]["name"].is_string());
+  EXPECT_GE(j["segment"]["distance"].get<double>(), 0);
+  ASSERT_TRUE(j["baseline_segment"].is_object());
+  EXPECT_EQ(j["model"]["baseline_version"], 1);
+  EXPECT_GT(j["model"]["live_updates"].get<int>(), 0);
+  EXPECT_TRUE(j["features"]["recency_days"].is_number());
+  EXPECT_TRUE(j["features"]["frequency"].is_number());
+  EXPECT_TRUE(j["features"]["monetary_total"].is_number());
+  EXPECT_EQ(j["as_of"], FormatRfc3339(stats_.watermark_ms.load()));
+  EXPECT_TRUE(j["updated_at"].is_string());
+  EXPECT_EQ(j["state"]["order_count"].get<int>(), j["features"]["frequency"].get<double>());
+}
+
+TEST_F(ApiTest, CustomerErrorsAreProblems) {
+  Start();
+  const HttpResponse missing = Call("GET", "/v1/customers/nobody");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.content_type, "application/problem+json");
+  EXPECT_EQ(Body(missing)["status"], 404);
+  EXPECT_EQ(Call("GET", "/v1/customers/" + std::string(129, 'a')).status, 400);
+  EXPECT_EQ(Call("GET", "/v1/customers/").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/customers/a/b").status, 400);
+  const HttpResponse post = Call("POST", "/v1/customers/x");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers, (std::vector<std::pair<std::string, std::string>>{{"Allow", "GET"}}));
+  EXPECT_EQ(Call("GET", "/nope").status, 404);
+}
+
+TEST_F(ApiTest, BatchGetAnswersFoundAndNotFoundWithinLimits) {
+  Start();
+  const json req = {{"ids", {first_customer_, "nobody", first_customer_}}};
+  const HttpResponse r = Call("POST", "/v1/customers:batchGet", req.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = Body(r);
+  ASSERT_EQ(j["results"].size(), 2u);
+  EXPECT_EQ(j["results"][0]["customer_id"], first_customer_);
+  EXPECT_EQ(j["results"][0], Body(Call("GET", "/v1/customers/" + first_customer_)));
+  EXPECT_EQ(j["not_found"], json({"nobody"}));
+  // Malformed, wrong shape, too many, bad ids: 400 problems, never a crash.
+  for (const std::string& bad :
+       {std::string("{not json"), std::string("[]"), std::string(R"({"ids":"x"})"),
+        std::string(R"({"ids":["a","b","c","d","e","f"]})"), std::string(R"({"ids":[1]})"),
+        std::string(R"({"ids":[""]})"), std::string(100000, '[')}) {
+    const HttpResponse e = Call("POST", "/v1/customers:batchGet", bad);
+    EXPECT_EQ(e.status, 400) << bad.substr(0, 40);
+    EXPECT_EQ(e.content_type, "application/problem+json");
+  }
+  EXPECT_EQ(Call("GET", "/v1/customers:batchGet").status, 405);
+}
+
+TEST_F(ApiTest, SegmentsAndModelDescribeBothModels) {
+  Start();
+  EXPECT_TRUE(Body(Call("GET", "/v1/segments"))["segments"][0]["size"].is_null());  // no eval yet
+  ASSERT_TRUE(drift_.EvaluateOnce().ok());
+  const json s = Body(Call("GET", "/v1/segments"));
+  ASSERT_EQ(s["segments"].size(), 3u);
+  uint64_t total = 0;
+  double shares = 0;
+  for (const json& seg : s["segments"]) {
+    total += seg["size"].get<uint64_t>();
+    shares += seg["share"].get<double>();
+    EXPECT_TRUE(seg["centroid"]["monetary_total"].is_number());
+    EXPECT_TRUE(seg["baseline"]["centroid"]["recency_days"].is_number());
+  }
+  EXPECT_EQ(total, s["customers"].get<uint64_t>());
+  EXPECT_NEAR(shares, 1.0, 1e-9);
+  EXPECT_EQ(s["segments"][1]["name"], "named");  // model.segment_names
+
+  const json m = Body(Call("GET", "/v1/model"));
+  EXPECT_EQ(m["baseline"]["version"], 1);
+  EXPECT_EQ(m["baseline"]["k"], 3);
+  EXPECT_EQ(m["baseline"]["features"][1]["transform"], "log1p");
+  EXPECT_EQ(m["versions"], json({1}));
+  EXPECT_TRUE(m["drift"]["ari"]["online"].is_number());
+  EXPECT_TRUE(m["drift"]["ari"]["refit"].is_null());
+  EXPECT_EQ(m["drift"]["retrain_recommended"], false);
+  EXPECT_EQ(m["drift"]["threshold"], 0.8);
+  EXPECT_GT(m["live"]["updates"].get<int>(), 0);
+}
+
+TEST_F(ApiTest, ReadyzWaitsForTheFirstBaseline) {
+  Start(/*ingest=*/false);
+  const HttpResponse r = Call("GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("no baseline yet"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/v1/segments").status, 503);
+  EXPECT_TRUE(Body(Call("GET", "/v1/model"))["baseline"].is_null());
+  ASSERT_TRUE(pipeline_.Process(messages_).ok());
+  EXPECT_EQ(Call("GET", "/readyz").status, 200);
+  EXPECT_EQ(Call("GET", "/livez").status, 200);
+  EXPECT_EQ(Call("GET", "/metrics").body, "segd_up 1\n");
+}
+
+TEST_F(ApiTest, AdminRetrainNeedsTheTokenAndFitsANewVersion) {
+  Start();
+  EXPECT_EQ(Call("POST", "/v1/admin/retrain").status, 401);
+  EXPECT_EQ(Call("POST", "/v1/admin/retrain", "", "Bearer wrong").status, 401);
+  EXPECT_EQ(Call("POST", "/v1/admin/retrain", "", "Basic s3cret").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/admin/retrain", "", "Bearer s3cret").status, 405);
+  // The consumer thread runs requested work between batches; here a helper thread plays it.
+  std::atomic<bool> stop{false};
+  std::thread consumer([&] {
+    while (!stop) {
+      EXPECT_TRUE(pipeline_.RunRequestedWork().ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  const HttpResponse r = Call("POST", "/v1/admin/retrain", "", "Bearer s3cret");
+  stop = true;
+  consumer.join();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["baseline_version"], 2);
+  EXPECT_EQ(stats_.retrains[static_cast<size_t>(RetrainTrigger::kAdmin)].load(), 1u);
+  EXPECT_EQ(Body(Call("GET", "/v1/model"))["versions"], json({1, 2}));
+}
+
+TEST(ApiAdminTest, WithoutATokenAdminEndpointsDoNotExist) {
+  MemoryStateStore store;
+  IngestStats stats;
+  NoDeadLetters dlq;
+  IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
+  const Api api(SegdConfig{}, {.store = &store, .pipeline = &pipeline, .stats = &stats});
+  EXPECT_EQ(api.Handle({.method = "POST", .path = "/v1/admin/retrain"}).status, 404);
+  EXPECT_EQ(api.Handle({.method = "POST", .path = "/v1/admin/retrain", .authorization = "Bearer "})
+                .status,
+            404);
+}
+
+TEST(ApiAdminTest, ConstantTimeEqualsComparesWholeStrings) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abd", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("ab", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abcd", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("", "abc"));
+}
+
+}  // namespace
+}  // namespace segd
