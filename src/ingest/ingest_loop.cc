@@ -81,12 +81,12 @@ void IngestLoop::MaybeLogProgress() {
 
 void IngestLoop::MaybeUpdateLag() {
   const auto now = Clock::now();
-  if (now - last_lag_update_ < std::chrono::seconds(1)) return;
+  if (now - last_lag_update_ < std::chrono::seconds(2)) return;
   last_lag_update_ = now;
   std::vector<PartitionLag> lag;
   for (const TopicPartition& tp : source_->Assignment()) {
     auto end = source_->CachedEndOffset(tp);
-    if (!end.ok()) continue;  // not fetched yet: unknown, not zero
+    if (!end.ok()) continue;  // unknown, not zero
     lag.push_back(
         {tp.topic, tp.partition, std::max<int64_t>(0, *end - pipeline_->ResumeOffset(tp))});
   }

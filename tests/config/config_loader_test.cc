@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 namespace segd {
@@ -46,6 +47,10 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->drift.method, d.drift.method);
   EXPECT_EQ(c->drift.retrain, d.drift.retrain);
   EXPECT_EQ(c->drift.every_event_days, d.drift.every_event_days);
+  EXPECT_EQ(c->http.max_body_bytes, d.http.max_body_bytes);
+  EXPECT_EQ(c->http.max_batch_ids, d.http.max_batch_ids);
+  EXPECT_EQ(c->http.admin_token, d.http.admin_token);
+  EXPECT_EQ(c->http.admin_wait_ms, d.http.admin_wait_ms);
 }
 
 TEST(ConfigLoaderTest, FeaturesAreConfigurable) {
@@ -197,6 +202,25 @@ TEST(ConfigLoaderTest, EnvironmentOverridesBrokersPathAndSecrets) {
   ASSERT_EQ(c.kafka.properties.size(), 1u);
   EXPECT_EQ(c.kafka.properties[0],
             (std::pair<std::string, std::string>{"sasl.password", "s3cret"}));
+}
+
+TEST(ConfigLoaderTest, AdminTokenComesFromEnvOrAFileThatWins) {
+  auto env = [](const char* name) -> std::optional<std::string> {
+    if (std::string(name) == "SEGD_ADMIN_TOKEN") return "from-env";
+    return std::nullopt;
+  };
+  SegdConfig c;
+  ASSERT_TRUE(ApplyEnvOverrides(&c, env).ok());
+  EXPECT_EQ(c.http.admin_token, "from-env");
+  const std::string path = ::testing::TempDir() + "/segd-admin-token";
+  std::ofstream(path) << "from-file\n";
+  c.http.admin_token_file = path;
+  ASSERT_TRUE(ApplyEnvOverrides(&c, env).ok());
+  EXPECT_EQ(c.http.admin_token, "from-file");  // without its newline
+  c.http.admin_token_file = path + ".missing";
+  auto missing = ApplyEnvOverrides(&c, env);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("http.admin_token_file"), std::string::npos);
 }
 
 }  // namespace

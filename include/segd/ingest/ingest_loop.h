@@ -43,7 +43,7 @@ class IngestLoop : public PartitionListener {
   // True while every assigned partition was at its end at the last check.
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
 
-  // Lag of every assigned partition at the last check (about once a second). Thread-safe.
+  // Lag of every assigned partition at the last check (every 2 s). Thread-safe.
   std::vector<PartitionLag> lag() const;
 
  private:

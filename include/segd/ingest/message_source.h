@@ -43,8 +43,8 @@ class MessageSource {
 
   // The broker's end offset (high watermark) of a partition.
   [[nodiscard]] virtual StatusOr<int64_t> EndOffset(const TopicPartition& tp, int timeout_ms) = 0;
-  // The end offset last reported by a fetch, without asking the broker; NotFound before the
-  // first fetch of the partition.
+  // The end offset last reported by a fetch, or (when the client has none cached) the broker's
+  // answer within about a second.
   [[nodiscard]] virtual StatusOr<int64_t> CachedEndOffset(const TopicPartition& tp) = 0;
 
   // Leaves the group (revoking partitions through the listener). Idempotent.
