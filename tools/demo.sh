@@ -61,7 +61,8 @@ echo "== segd consuming until caught up"
 "$bin/src/segd" --config config/segd.yaml run --exit-when-caught-up --summary
 
 echo
-echo "== segmenting the customers (baseline k-means, as in the Olist study)"
+echo "== segd fitted baseline v1 by itself at 10,000 customers (model.bootstrap_min_customers);"
+echo "   now a baseline on all of them, as the Olist study did (segd train, segd stopped):"
 "$bin/src/segd" --config config/segd.yaml train
 
 echo
@@ -77,10 +78,12 @@ if [ "$once" -eq 1 ]; then
   exit 0
 fi
 url="http://${SEGD_HTTP_BIND:-127.0.0.1:8080}"
+export SEGD_ADMIN_TOKEN=${SEGD_ADMIN_TOKEN:-demo-token}
 echo
 echo "== segd keeps running on the dev broker at $url ; press Ctrl-C to stop it cleanly"
 echo "   curl $url/v1/customers/$sample"
-echo "   curl $url/metrics      curl $url/readyz"
+echo "   curl $url/v1/segments      curl $url/v1/model      curl $url/metrics"
+echo "   curl -X POST -H 'Authorization: Bearer $SEGD_ADMIN_TOKEN' $url/v1/admin/retrain"
 echo "   more events: $bin/tools/replay/segd-replay generate --seed 7 --customers 1000 \\"
 echo "                  --brokers $brokers --topic orders"
 "$bin/src/segd" --config config/segd.yaml run || true
