@@ -10,7 +10,7 @@ packages=(
   libsimdjson-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   kcat curl ca-certificates
-  prometheus
+  prometheus systemd libsystemd-dev
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-sklearn python3-threadpoolctl wrk valgrind)

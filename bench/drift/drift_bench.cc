@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "segd/event/event_time.h"
 #include "segd/model/drift_evaluator.h"
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
                 baseline.inertia / sk_inertia);
     if (have_sk) {
       std::printf(
-          "  (segd: one thread, %d Lloyd iterations in the best run; scikit-learn %s, "
+          "  (segd: restarts on %u threads, %d Lloyd iterations in the best run; scikit-learn %s, "
           "%d threads; medians of %d runs)\n",
           baseline.iterations, sk["version"].get<std::string>().c_str(), sk["threads"].get<int>(),
           runs);

@@ -9,6 +9,7 @@
 #include "app/api.h"
 #include "app/drift_monitor.h"
 #include "app/model_options.h"
+#include "app/service_notifier.h"
 #include "app/state_report.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_server.h"
@@ -139,8 +140,11 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                          " customers)"
                    : std::string("none (run segd train)"));
   drift.Start();
+  ServiceNotifier systemd([&loop] { return loop.heartbeat_ns(); });
+  systemd.Ready("consuming " + std::to_string(config.kafka.topics.size()) + " topic(s)");
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
+  systemd.Stopping();
   drift.Stop();
   const auto end = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(end - start).count();

@@ -43,6 +43,8 @@ Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
       return Status::Ok();
     }
     spdlog::warn("batch attempt {} failed, retrying: {}", attempt, s.ToString());
+    // Waiting for the broker is not being stuck: keep the watchdog fed.
+    heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.retry_backoff_ms));
   }
   if (options_.commit_offsets && source_ != nullptr) {
@@ -104,6 +106,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   stop_ = &stop;
   Status result;
   while (!stop.load()) {
+    heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     const size_t before = pending_.size();
     result = source->Poll(options_.poll_timeout_ms, options_.batch_max_events - before, &pending_);
     if (!result.ok()) break;

@@ -1,13 +1,17 @@
-// Distances use |x|^2 - 2 x.c + |c|^2 with one matrix product per pass, which Eigen vectorises.
+// Lloyd passes use direct differences, one pass over the rows; k-means++ seeding uses
+// |x|^2 - 2 x.c + |c|^2 with one matrix product per candidate set.
 // Randomness comes from splitmix64 with our own sampling, so a seed gives the same model with any
 // standard library.
 #include "segd/model/kmeans.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <thread>
+#include <vector>
 
 #include "segd/common/split_mix_rng.h"
 #include "segd/model/nearest_centroid.h"
@@ -23,6 +27,34 @@ RowMatrix Distances(const RowMatrix& x, const RowMatrix& c, const Eigen::VectorX
   d.colwise() += x_norms;
   d.rowwise() += c.rowwise().squaredNorm().transpose();
   return d.cwiseMax(0.0);
+}
+
+// The nearest centroid of every row of x in one pass of direct differences (k and d are small:
+// a k x d centroid matrix stays in registers/L1, and no n x k temporary is built; at 1M rows the
+// GEMM form was memory-bound). fn(i, j, d2) gets row i's nearest centroid j and its squared
+// distance.
+template <typename Fn>
+void ForEachNearest(const RowMatrix& x, const RowMatrix& c, Fn fn) {
+  const Eigen::Index n = x.rows(), k = c.rows(), dim = x.cols();
+  const double* cp = c.data();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double* row = x.data() + i * dim;
+    double best = std::numeric_limits<double>::infinity();
+    Eigen::Index best_j = 0;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const double* centre = cp + j * dim;
+      double d2 = 0;
+      for (Eigen::Index t = 0; t < dim; ++t) {
+        const double diff = row[t] - centre[t];
+        d2 += diff * diff;
+      }
+      if (d2 < best) {
+        best = d2;
+        best_j = j;
+      }
+    }
+    fn(i, best_j, best);
+  }
 }
 
 // Index of the first element with cumulative sum > target.
@@ -80,20 +112,19 @@ Run Lloyd(const RowMatrix& x, const Eigen::VectorXd& x_norms, RowMatrix centers,
   Eigen::VectorXd best(n);
   int it = 0;
   for (; it < o.max_iter; ++it) {
-    const RowMatrix d = Distances(x, centers, x_norms);
     bool changed = false;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      Eigen::Index j;
-      best[i] = d.row(i).minCoeff(&j);
-      changed |= labels[i] != int(j);
-      labels[i] = int(j);
-    }
     RowMatrix sums = RowMatrix::Zero(k, x.cols());
     Eigen::VectorXd counts = Eigen::VectorXd::Zero(k);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      sums.row(labels[i]) += x.row(i);
-      counts[labels[i]] += 1;
-    }
+    const Eigen::Index dim = x.cols();
+    ForEachNearest(x, centers, [&](Eigen::Index i, Eigen::Index j, double d2) {
+      best[i] = d2;
+      changed |= labels[i] != int(j);
+      labels[i] = int(j);
+      const double* row = x.data() + i * dim;
+      double* sum = sums.data() + j * dim;
+      for (Eigen::Index t = 0; t < dim; ++t) sum[t] += row[t];
+      counts[j] += 1;
+    });
     RowMatrix next = centers;
     for (Eigen::Index c = 0; c < k; ++c) {
       if (counts[c] > 0) {
@@ -122,19 +153,16 @@ int KMeansModel::Predict(const double* point, double* distance2) const {
 }
 
 std::vector<int> KMeansModel::Assign(const RowMatrix& x) const {
-  const RowMatrix d = Distances(x, centroids, x.rowwise().squaredNorm());
   std::vector<int> labels(x.rows());
-  for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    Eigen::Index j;
-    d.row(i).minCoeff(&j);
-    labels[i] = static_cast<int>(j);
-  }
+  ForEachNearest(x, centroids,
+                 [&](Eigen::Index i, Eigen::Index j, double) { labels[i] = static_cast<int>(j); });
   return labels;
 }
 
 double Inertia(const RowMatrix& centroids, const RowMatrix& x) {
-  if (x.rows() == 0) return 0.0;
-  return Distances(x, centroids, x.rowwise().squaredNorm()).rowwise().minCoeff().sum();
+  double sum = 0;
+  ForEachNearest(x, centroids, [&](Eigen::Index, Eigen::Index, double d2) { sum += d2; });
+  return sum;
 }
 
 KMeansModel FitKMeans(const RowMatrix& x, const KMeansOptions& o) {
@@ -144,11 +172,30 @@ KMeansModel FitKMeans(const RowMatrix& x, const KMeansOptions& o) {
   const double mean_variance =
       (x.rowwise() - mean).array().square().colwise().sum().mean() / double(x.rows());
   const double tol = o.tol * mean_variance;
-  Rng rng(o.seed);
+  // Each restart has its own random stream (seed, restart), so restarts can run on several
+  // threads and the result does not depend on how many.
+  const int restarts = std::max(1, o.n_init);
+  std::vector<Run> runs(restarts);
+  auto restart = [&](int r) {
+    Rng rng(o.seed * 0x9E3779B97F4A7C15ULL + uint64_t(r));
+    runs[r] = Lloyd(x, x_norms, KMeansPlusPlus(x, x_norms, o.k, rng), o, tol);
+  };
+  const int threads =
+      x.rows() * restarts < 500'000
+          ? 1
+          : std::min<int>(restarts, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  std::atomic<int> next{0};
+  for (int t = 1; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int r; (r = next.fetch_add(1)) < restarts;) restart(r);
+    });
+  }
+  for (int r; (r = next.fetch_add(1)) < restarts;) restart(r);
+  for (std::thread& w : workers) w.join();
   KMeansModel best;
   best.inertia = std::numeric_limits<double>::infinity();
-  for (int r = 0; r < std::max(1, o.n_init); ++r) {
-    Run run = Lloyd(x, x_norms, KMeansPlusPlus(x, x_norms, o.k, rng), o, tol);
+  for (Run& run : runs) {  // ties: the lowest restart wins
     if (run.inertia < best.inertia) {
       best.centroids = std::move(run.centers);
       best.inertia = run.inertia;

@@ -43,6 +43,9 @@ class IngestLoop : public PartitionListener {
   // True while every assigned partition was at its end at the last check.
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
 
+  // steady_clock time (ns) of the loop's latest iteration: a stuck consumer thread stops it.
+  int64_t heartbeat_ns() const { return heartbeat_ns_.load(std::memory_order_relaxed); }
+
   // Lag of every assigned partition at the last check (every 2 s). Thread-safe.
   std::vector<PartitionLag> lag() const;
 
@@ -63,6 +66,7 @@ class IngestLoop : public PartitionListener {
   std::chrono::steady_clock::time_point last_lag_update_;
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  // guarded by lag_mu_
+  std::atomic<int64_t> heartbeat_ns_{0};
   std::atomic<bool> ready_{false};
   std::atomic<bool> caught_up_{false};
   bool assigned_once_ = false;
