@@ -4,6 +4,7 @@
 
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/model/baseline_trainer.h"
@@ -93,6 +94,36 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   }
   EXPECT_EQ(stayed + migrated, double(s.online.customers));
   EXPECT_GT(stayed, migrated);
+}
+
+TEST(DriftMonitorTest, EventTimeScheduleEvaluatesWhenTheWatermarkHasMovedEnough) {
+  MemoryStateStore store;
+  NoDeadLetters dlq;
+  IngestStats stats;
+  const auto history = testing::MakeHistory(300, 32);
+  std::vector<RawMessage> messages;
+  for (size_t i = 0; i < history.size(); ++i) {
+    messages.push_back({"orders", 0, int64_t(i), true, history[i].key, history[i].json});
+  }
+  IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
+  ASSERT_TRUE(pipeline.Load({.train = {.k = 3, .n_init = 2}, .bootstrap_min_customers = 100}).ok());
+  ASSERT_TRUE(pipeline.Process(messages).ok());
+  ASSERT_TRUE(pipeline.live().has_baseline());
+  // Wall clock off: only 7 days of event time trigger an evaluation.
+  DriftMonitor monitor({.every_seconds = 0, .every_event_days = 7, .refit_every = 0}, &store,
+                       &pipeline, &stats);
+  monitor.Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_FALSE(monitor.status().evaluated);  // the watermark has not moved
+  stats.watermark_ms += 6 * 86'400'000LL;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_FALSE(monitor.status().evaluated);  // 6 days are not enough
+  stats.watermark_ms += 2 * 86'400'000LL;
+  for (int i = 0; i < 50 && !monitor.status().evaluated; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(monitor.status().evaluated);
+  monitor.Stop();
 }
 
 }  // namespace
