@@ -91,8 +91,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                                      info.baseline_version = live->baseline->version;
                                      info.k = live->baseline->k();
                                      for (const FeatureDef& f : live->baseline->spec.features) {
-                                       info.features += (info.features.empty() ? "" : ",") +
-                                                        std::string(FeatureKindName(f.kind));
+                                       if (!info.features.empty()) info.features += ',';
+                                       info.features += FeatureKindName(f.kind);
                                      }
                                    }
                                    return info;
@@ -131,14 +131,13 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());
     return 1;
   }
-  spdlog::info("segd started brokers={} topics={} store={} baseline={}", config.kafka.brokers,
-               config.kafka.topics.size(), config.storage.path,
-               pipeline.live().has_baseline()
-                   ? "v" + std::to_string(pipeline.live().baseline()->version)
-               : config.model.bootstrap_min_customers > 0
-                   ? "none (fitted at " + std::to_string(config.model.bootstrap_min_customers) +
-                         " customers)"
-                   : std::string("none (run segd train)"));
+  spdlog::info(
+      "segd started brokers={} topics={} store={} baseline={}", config.kafka.brokers,
+      config.kafka.topics.size(), config.storage.path,
+      pipeline.live().has_baseline() ? fmt::format("v{}", pipeline.live().baseline()->version)
+      : config.model.bootstrap_min_customers > 0
+          ? fmt::format("none (fitted at {} customers)", config.model.bootstrap_min_customers)
+          : std::string("none (run segd train)"));
   drift.Start();
   ServiceNotifier systemd([&loop] { return loop.heartbeat_ns(); });
   systemd.Ready("consuming " + std::to_string(config.kafka.topics.size()) + " topic(s)");
