@@ -18,3 +18,7 @@ if [ "${CI:-}" = "true" ] || [ "${SEGD_SANITIZE_TESTS:-0}" = "1" ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 300 "$@"
 fi
+if [ "${CI:-}" = "true" ] || [ "${SEGD_FUZZ_SECONDS:-0}" != "0" ]; then
+  echo "== fuzzing (libFuzzer, ASan + UBSan): a short run of each target"
+  bash tools/fuzz.sh "${SEGD_FUZZ_SECONDS:-30}"
+fi

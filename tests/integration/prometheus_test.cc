@@ -1,7 +1,9 @@
-// segd's /metrics as Prometheus sees it: a child segd consumes a replay from the mock cluster;
-// its scrape passes `promtool check metrics`; a real `prometheus` server scrapes it with
-// deploy/prometheus/segd-rules.yml loaded, every rule evaluates without error, and the queried
-// values equal what segd applied.
+// segd's /metrics as Prometheus sees it: a child segd consumes a drifting replay (the generated
+// Olist-like history with a 4x spend shift from 2018) from the mock cluster; its scrape passes
+// `promtool check metrics` and holds every metric the rules and the dashboard use; a real
+// `prometheus` server scrapes it with deploy/prometheus/segd-rules.yml loaded: every rule
+// evaluates without error, every dashboard query runs, the queried values equal what segd
+// applied, and the drift alert goes pending.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,8 +11,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "integration/kafka_test_env.h"
+#include "segd/replay/event_json_writer.h"
+#include "segd/replay/olist_generator.h"
 #include "testing/child_process.h"
 #include "testing/http_get.h"
 
@@ -62,18 +67,36 @@ class PrometheusTest : public KafkaTestEnv {
     return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
   }
 
-  // Starts a child segd on a replay of `customers` customers; returns its HTTP port.
-  int StartSegd(const std::vector<KeyedEvent>& history, std::unique_ptr<ChildProcess>* segd) {
-    const std::string topic = NewTopic(1);
-    Produce(topic, history);
+  // Starts a child segd on the drifting replay; returns its HTTP port.
+  int StartSegd(std::unique_ptr<ChildProcess>* segd) {
+    const int64_t split = ParseRfc3339Ms("2018-01-01T00:00:00Z").value();
+    std::set<std::string> early_customers;
+    std::string json;
+    EXPECT_TRUE(OlistGenerator({.seed = 5,
+                                .customers = 20000,
+                                .drift = DriftKind::kSpendShift,
+                                .drift_start_ms = split,
+                                .drift_factor = 4.0})
+                    .Generate([&](const Event& e) {
+                      json.clear();
+                      AppendEventJson(e, &json);
+                      if (e.time_ms < split) early_customers.insert(e.subject);
+                      history_.push_back({e.subject, json});
+                      return Status::Ok();
+                    })
+                    .ok());
+    const std::string topic = NewTopic(4);  // ~5 MiB per partition on the mock broker
+    Produce(topic, history_);
     const std::string config = dir_.Sub("segd.yaml");
     std::ofstream(config) << "kafka:\n  brokers: \"" << broker_->bootstrap_servers()
                           << "\"\n  topics: [" << topic << "]\n  group_id: g-" << topic
                           << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
                           << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << dir_.Sub("state")
                           << "\nhttp:\n  bind: \"127.0.0.1:0\"\n"
-                          << "model:\n  k: 3\n  n_init: 2\n  bootstrap_min_customers: 100\n"
-                          << "drift:\n  every_seconds: 1\n  refit_every: 2\n";
+                          << "model:\n  live_batch_events: 200\n  bootstrap_min_customers: "
+                          << early_customers.size()
+                          << "\ndrift:\n  every_seconds: 1\n  refit_every: 2\n"
+                          << "  consecutive_evaluations: 3\n";
     log_ = dir_.Sub("segd.log");
     *segd =
         std::make_unique<ChildProcess>(std::vector<std::string>{kSegd, "--config", config, "run"},
@@ -88,15 +111,17 @@ class PrometheusTest : public KafkaTestEnv {
     return 0;
   }
 
+  std::vector<KeyedEvent> history_;
   std::string log_;
 };
 
 TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
-  const auto history = MakeHistory(500, 61);
   std::unique_ptr<ChildProcess> segd;
-  const int port = StartSegd(history, &segd);
+  const int port = StartSegd(&segd);
+  const auto& history = history_;
   ASSERT_GT(port, 0) << ReadFile(log_);
-  // Wait until everything is applied and drift has been evaluated twice (online and refit).
+  // Wait until everything is applied, drift was evaluated (online and refit) and the retrain
+  // policy saw the fall.
   std::string scrape;
   for (int i = 0; i < 300; ++i) {
     scrape = HttpRequest(port, "GET", "/metrics").body;
@@ -104,7 +129,8 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
             std::string::npos &&
         scrape.find("segd_drift_ari{method=\"refit\"} Nan") == std::string::npos &&
         scrape.find("segd_drift_ari{method=\"online\"} Nan") == std::string::npos &&
-        scrape.find("segd_consumer_lag_messages{") != std::string::npos) {
+        scrape.find("segd_consumer_lag_messages{") != std::string::npos &&
+        scrape.find("segd_retrain_recommended 1") != std::string::npos) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -112,8 +138,9 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
   ASSERT_NE(scrape.find("segd_events_applied_total " + std::to_string(history.size())),
             std::string::npos)
       << ReadFile(log_);
+  ASSERT_NE(scrape.find("segd_retrain_recommended 1"), std::string::npos) << scrape;
   // Lookups feed the latency histogram.
-  EXPECT_EQ(HttpRequest(port, "GET", "/v1/customers/" + history[0].event.subject).status, 200);
+  EXPECT_EQ(HttpRequest(port, "GET", "/v1/customers/" + history[0].key).status, 200);
   EXPECT_EQ(HttpRequest(port, "GET", "/v1/customers/nobody").status, 404);
   scrape = HttpRequest(port, "GET", "/metrics").body;
   EXPECT_NE(scrape.find("segd_http_request_duration_seconds_count{code=\"404\",route=\"/v1/"
@@ -123,8 +150,20 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
   EXPECT_EQ(scrape.find("nobody"), std::string::npos);  // never a customer id in a label
   // Caught up: no lag.
   EXPECT_TRUE(std::regex_search(
-      scrape, std::regex(R"re(\nsegd_consumer_lag_messages\{topic="[^"]+",partition="0"\} 0\n)re")))
+      scrape, std::regex(R"re(\nsegd_consumer_lag_messages\{topic="[^"]+",partition="3"\} 0\n)re")))
       << scrape;
+  // Every segd_ metric the rules and the dashboard use is in the scrape.
+  for (const char* file :
+       {"/deploy/prometheus/segd-rules.yml", "/deploy/grafana/dashboards/segd-drift.json"}) {
+    const std::string text = ReadFile(std::string(SEGD_SOURCE_DIR) + file);
+    ASSERT_FALSE(text.empty()) << file;
+    const std::regex name(R"(\bsegd_[a-z_]+)");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), name);
+         it != std::sregex_iterator(); ++it) {
+      EXPECT_NE(scrape.find("\n" + it->str()), std::string::npos)
+          << file << " uses " << it->str() << ", which segd does not export";
+    }
+  }
   EXPECT_NE(scrape.find("segd_model_info{baseline_version=\"1\""), std::string::npos);
 
   const std::string scrape_file = dir_.Sub("scrape.txt"), promtool_out = dir_.Sub("promtool.txt");
@@ -170,10 +209,48 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
     }
   }
   EXPECT_GE(checked, 5);
-  // Nothing is wrong with this segd, so no alert is firing.
-  const auto alerts =
-      nlohmann::json::parse(HttpRequest(prom_port, "GET", "/api/v1/alerts").body, nullptr, false);
-  for (const auto& a : alerts["data"]["alerts"]) EXPECT_NE(a["state"], "firing") << a.dump();
+  // Every dashboard query runs (variables as Grafana would fill them).
+  const auto dashboard = nlohmann::json::parse(
+      ReadFile(std::string(SEGD_SOURCE_DIR) + "/deploy/grafana/dashboards/segd-drift.json"));
+  int queries = 0;
+  for (const auto& panel : dashboard["panels"]) {
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      std::string expr = target.value("expr", "");
+      if (expr.empty()) continue;
+      for (const auto& [var, value] :
+           std::vector<std::pair<std::string, std::string>>{{"$__rate_interval", "1m"},
+                                                            {"$__interval", "15s"},
+                                                            {"$__range", "1h"},
+                                                            {"$job", "segd"},
+                                                            {"$instance", ".*"}}) {
+        for (size_t at; (at = expr.find(var)) != std::string::npos;) {
+          expr.replace(at, var.size(), value);
+        }
+      }
+      const auto r = nlohmann::json::parse(
+          HttpRequest(prom_port, "GET", "/api/v1/query?query=" + UrlEncode(expr)).body, nullptr,
+          false);
+      EXPECT_TRUE(!r.is_discarded() && r["status"] == "success")
+          << panel.value("title", "") << ": " << expr << " -> " << r.dump();
+      ++queries;
+    }
+  }
+  EXPECT_GE(queries, 10);
+  // The drift alert goes pending (it fires after its `for:`), and nothing else is firing.
+  std::string drift_state;
+  for (int i = 0; i < 100 && drift_state.empty(); ++i) {
+    const auto alerts =
+        nlohmann::json::parse(HttpRequest(prom_port, "GET", "/api/v1/alerts").body, nullptr, false);
+    for (const auto& a : alerts["data"]["alerts"]) {
+      if (a["labels"]["alertname"] == "SegdDriftWarning") drift_state = a["state"];
+      if (a["labels"]["alertname"] != "SegdDriftWarning" &&
+          a["labels"]["alertname"] != "SegdRetrainRecommended") {
+        EXPECT_NE(a["state"], "firing") << a.dump();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(drift_state == "pending" || drift_state == "firing") << "state: " << drift_state;
 }
 
 }  // namespace
