@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   kcat curl ca-certificates
   prometheus systemd libsystemd-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev python3 python3-yaml
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-sklearn python3-threadpoolctl wrk valgrind)

@@ -46,6 +46,20 @@ inline HttpReply HttpRequest(int port, const std::string& method, const std::str
   reply.status = std::stoi(raw.substr(9, 3));
   reply.head = raw.substr(0, split);
   reply.body = raw.substr(split + 4);
+  std::string lower_head = reply.head;
+  for (char& c : lower_head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower_head.find("transfer-encoding: chunked") != std::string::npos) {
+    std::string body;  // size line (hex), data, CRLF; a 0 size ends it
+    for (size_t at = 0; at < reply.body.size();) {
+      const size_t eol = reply.body.find("\r\n", at);
+      if (eol == std::string::npos) break;
+      const size_t n = std::stoul(reply.body.substr(at, eol - at), nullptr, 16);
+      if (n == 0) break;
+      body += reply.body.substr(eol + 2, n);
+      at = eol + 2 + n + 2;
+    }
+    reply.body = std::move(body);
+  }
   return reply;
 }
 
