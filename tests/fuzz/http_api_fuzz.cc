@@ -64,9 +64,15 @@ struct World {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World world;
   static const std::set<int> kStatuses = {200, 202, 400, 401, 404, 405, 409, 413, 500, 503};
-  static const std::set<std::string> kRoutes = {
-      "other",      "/livez",    "/readyz", "/metrics", "/v1/customers/{id}",
-      "/v1/customers:batchGet", "/v1/segments", "/v1/model", "/v1/admin/retrain"};
+  static const std::set<std::string> kRoutes = {"other",
+                                                "/livez",
+                                                "/readyz",
+                                                "/metrics",
+                                                "/v1/customers/{id}",
+                                                "/v1/customers:batchGet",
+                                                "/v1/segments",
+                                                "/v1/model",
+                                                "/v1/admin/retrain"};
   if (size == 0) return 0;
   static const char* kMethods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", ""};
   HttpRequest req;
