@@ -81,12 +81,13 @@ class PrometheusTest : public KafkaTestEnv {
                       json.clear();
                       AppendEventJson(e, &json);
                       if (e.time_ms < split) early_customers.insert(e.subject);
-                      history_.push_back({e.subject, json});
+                      (e.time_ms < split ? history_ : after_).push_back({e.subject, json});
                       return Status::Ok();
                     })
                     .ok());
     const std::string topic = NewTopic(4);  // ~5 MiB per partition on the mock broker
-    Produce(topic, history_);
+    topic_ = topic;
+    Produce(topic, history_);  // 2016-2017; 2018 follows once the baseline exists
     const std::string config = dir_.Sub("segd.yaml");
     std::ofstream(config) << "kafka:\n  brokers: \"" << broker_->bootstrap_servers()
                           << "\"\n  topics: [" << topic << "]\n  group_id: g-" << topic
@@ -105,13 +106,28 @@ class PrometheusTest : public KafkaTestEnv {
     for (int i = 0; i < 200; ++i) {
       std::smatch m;
       const std::string text = ReadFile(log_);
-      if (std::regex_search(text, m, serving)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (!std::regex_search(text, m, serving)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      // Wait for the bootstrap baseline, then replay 2018 (with the spend shift).
+      const int port = std::stoi(m[1]);
+      for (int j = 0; j < 600; ++j) {
+        if (HttpRequest(port, "GET", "/metrics").body.find("segd_baseline_version 1") !=
+            std::string::npos) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      Produce(topic_, after_);
+      history_.insert(history_.end(), after_.begin(), after_.end());
+      return port;
     }
     return 0;
   }
 
-  std::vector<KeyedEvent> history_;
+  std::vector<KeyedEvent> history_, after_;
+  std::string topic_;
   std::string log_;
 };
 
@@ -253,7 +269,11 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  EXPECT_TRUE(drift_state == "pending" || drift_state == "firing") << "state: " << drift_state;
+  EXPECT_TRUE(drift_state == "pending" || drift_state == "firing")
+      << "state: " << drift_state << "; online ARI "
+      << Query(prom_port, "segd_drift_ari{method=\"online\"}") << ", threshold "
+      << Query(prom_port, "segd_drift_threshold{level=\"warning\"}") << ", alerts "
+      << HttpRequest(prom_port, "GET", "/api/v1/alerts").body;
 }
 
 }  // namespace
