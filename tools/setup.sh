@@ -10,7 +10,7 @@ packages=(
   libsimdjson-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   kcat curl ca-certificates
-  prometheus systemd libsystemd-dev
+  prometheus prometheus-alertmanager systemd libsystemd-dev
   clang libclang-rt-14-dev python3 python3-yaml
 )
 if [ "${1:-}" = "--bench" ]; then
