@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The config embedded in deploy/kubernetes/segd.yaml must pass `segd check-config` (segd's own
-# strict loader: unknown keys and bad values fail). The token file path is pointed at a
-# temporary file, as the Secret mount would provide it.
+# deploy/kubernetes/segd.yaml: the manifest parses, and the config in its ConfigMap passes
+# `segd check-config` (segd's own strict loader: unknown keys and bad values fail) and binds all
+# addresses (segd's default is loopback, unreachable for probes and the Service).
 set -euo pipefail
 manifest=$1 segd=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-echo "k8s-test-token" >"$dir/token"
 python3 - "$manifest" "$dir" <<'PY'
 import sys, yaml
 manifest, out = sys.argv[1], sys.argv[2]
-docs = [d for d in yaml.safe_load_all(open(manifest)) if d and d.get("kind") == "ConfigMap"]
-text = docs[0]["data"]["segd.yaml"].replace("/etc/segd/secret/token", out + "/token")
-open(out + "/segd.yaml", "w").write(text)
+docs = [d for d in yaml.safe_load_all(open(manifest)) if d]
+kinds = sorted(d["kind"] for d in docs)
+assert kinds == ["ConfigMap", "Service", "Service", "StatefulSet"], kinds
+config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["segd.yaml"]
+assert yaml.safe_load(config)["http"]["bind"] == "0.0.0.0:8080", "ConfigMap must bind 0.0.0.0:8080"
+open(out + "/segd.yaml", "w").write(config)
 PY
-"$segd" --config "$dir/segd.yaml" check-config
+SEGD_ADMIN_TOKEN=k8s-test-token "$segd" --config "$dir/segd.yaml" check-config
