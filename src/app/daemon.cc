@@ -104,13 +104,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                          .pipeline = &pipeline,
                          .stats = &stats,
                          .drift = [&drift] { return drift.status(); },
-                         .not_ready_reason =
-                             [&loop] {
-                               return loop.ready() ? std::string()
-                                                   : std::string(
-                                                         "starting: waiting for partition "
-                                                         "assignment");
-                             },
+                         .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
                          .metrics = [&metrics] { return metrics.Scrape(); }});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },

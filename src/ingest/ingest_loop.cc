@@ -11,6 +11,15 @@ using Clock = std::chrono::steady_clock;
 IngestLoop::IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline)
     : options_(options), pipeline_(pipeline) {}
 
+std::string IngestLoop::not_ready_reason() const {
+  if (failed_.load(std::memory_order_acquire)) return "stopped: fatal error (see the log)";
+  if (!ready_.load(std::memory_order_acquire)) return "starting: waiting for partition assignment";
+  if (!brokers_reachable_.load(std::memory_order_acquire)) {
+    return "kafka: no broker answered in the last seconds (reconnecting)";
+  }
+  return "";
+}
+
 Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
                               std::vector<int64_t>* start_offsets) {
   start_offsets->clear();
@@ -56,13 +65,12 @@ Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
   return Status::Ok();
 }
 
-StatusOr<bool> IngestLoop::CheckCaughtUp() {
+bool IngestLoop::CheckCaughtUp() const {
   const std::vector<TopicPartition> assignment = source_->Assignment();
   if (assignment.empty()) return false;
   for (const TopicPartition& tp : assignment) {
-    auto end = source_->EndOffset(tp, 5000);
-    if (!end.ok()) return false;  // transient: ask again later
-    if (pipeline_->ResumeOffset(tp) < *end) return false;
+    const std::optional<int64_t> end = source_->ReachedEnd(tp);
+    if (!end || pipeline_->ResumeOffset(tp) < *end) return false;
   }
   return true;
 }
@@ -87,8 +95,8 @@ void IngestLoop::MaybeUpdateLag() {
   last_lag_update_ = now;
   std::vector<PartitionLag> lag;
   for (const TopicPartition& tp : source_->Assignment()) {
-    auto end = source_->CachedEndOffset(tp);
-    if (!end.ok()) continue;  // unknown, not zero
+    const std::optional<int64_t> end = source_->MeasuredEndOffset(tp);
+    if (!end) continue;  // unknown, not zero
     lag.push_back(
         {tp.topic, tp.partition, std::max<int64_t>(0, *end - pipeline_->ResumeOffset(tp))});
   }
@@ -110,6 +118,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     const size_t before = pending_.size();
     result = source->Poll(options_.poll_timeout_ms, options_.batch_max_events - before, &pending_);
     if (!result.ok()) break;
+    brokers_reachable_.store(source->BrokersReachable(), std::memory_order_release);
     const bool idle = pending_.size() == before;
     MaybeLogProgress();
     MaybeUpdateLag();
@@ -127,14 +136,13 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     if (idle && pending_.empty() &&
         Clock::now() - last_caught_up_check_ > std::chrono::milliseconds(200)) {
       last_caught_up_check_ = Clock::now();
-      auto caught_up = CheckCaughtUp();
-      caught_up_.store(caught_up.ok() && *caught_up, std::memory_order_release);
+      caught_up_.store(CheckCaughtUp(), std::memory_order_release);
       if (options_.exit_when_caught_up && caught_up_.load()) break;
     }
   }
   if (result.ok()) result = CommitPending(&stop);
   if (!result.ok()) {
-    ready_.store(false, std::memory_order_release);
+    failed_.store(true, std::memory_order_release);
     pending_.clear();  // never commit past a failure
     (void)source->Close();
     return result;

@@ -49,4 +49,49 @@ std::string DevBroker::bootstrap_servers() const {
   return rd_kafka_mock_cluster_bootstraps(impl_->cluster.get());
 }
 
+namespace {
+
+Status FromMock(rd_kafka_resp_err_t err, const std::string& what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  return InvalidArgument(what + ": " + rd_kafka_err2str(err));
+}
+
+}  // namespace
+
+Status DevBroker::SetBrokerDown(int32_t broker_id) {
+  return FromMock(rd_kafka_mock_broker_set_down(impl_->cluster.get(), broker_id),
+                  "broker " + std::to_string(broker_id) + " down");
+}
+
+Status DevBroker::SetBrokerUp(int32_t broker_id) {
+  return FromMock(rd_kafka_mock_broker_set_up(impl_->cluster.get(), broker_id),
+                  "broker " + std::to_string(broker_id) + " up");
+}
+
+Status DevBroker::SetBrokerRtt(int32_t broker_id, int rtt_ms) {
+  return FromMock(rd_kafka_mock_broker_set_rtt(impl_->cluster.get(), broker_id, rtt_ms),
+                  "broker " + std::to_string(broker_id) + " rtt");
+}
+
+void DevBroker::PushRequestErrors(KafkaApi api, const std::vector<int>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  codes.reserve(errors.size());
+  for (int e : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(e));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), static_cast<int16_t>(api),
+                                          codes.size(), codes.data());
+}
+
+Status DevBroker::SetPartitionLeader(const std::string& topic, int32_t partition,
+                                     int32_t broker_id) {
+  return FromMock(
+      rd_kafka_mock_partition_set_leader(impl_->cluster.get(), topic.c_str(), partition, broker_id),
+      "leader of " + topic + "/" + std::to_string(partition));
+}
+
+Status DevBroker::SetGroupCoordinator(const std::string& group, int32_t broker_id) {
+  return FromMock(
+      rd_kafka_mock_coordinator_set(impl_->cluster.get(), "group", group.c_str(), broker_id),
+      "coordinator of " + group);
+}
+
 }  // namespace segd

@@ -6,6 +6,14 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "kafka/kafka_config.h"
 
 namespace segd {
@@ -35,7 +43,13 @@ class Rebalancer : public RdKafka::RebalanceCb {
 
   // The first listener failure, if any (reported by the next Poll).
   Status TakeError() { return std::exchange(error_, Status::Ok()); }
-  const std::vector<TopicPartition>& assignment() const { return assignment_; }
+  // Thread-safe.
+  std::vector<TopicPartition> assignment() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return assignment_;
+  }
+  // End offsets reached since the last partition move (consumer thread only).
+  std::map<TopicPartition, int64_t>& reached_ends() { return reached_ends_; }
 
  private:
   void Assign(RdKafka::KafkaConsumer* consumer, PartitionList& parts) {
@@ -49,6 +63,8 @@ class Rebalancer : public RdKafka::RebalanceCb {
     for (size_t i = 0; i < parts.size(); ++i) parts[i]->set_offset(offsets[i]);
     RdKafka::ErrorCode e = consumer->assign(parts);
     if (e != RdKafka::ERR_NO_ERROR) Fail(Unavailable("assign: " + RdKafka::err2str(e)));
+    reached_ends_.clear();
+    std::lock_guard<std::mutex> lock(mu_);
     assignment_ = ToSegd(parts);
     spdlog::info("partitions assigned count={}", parts.size());
   }
@@ -57,7 +73,11 @@ class Rebalancer : public RdKafka::RebalanceCb {
     Status s = listener_->OnRevoked(ToSegd(parts));
     if (!s.ok()) Fail(std::move(s));
     consumer->unassign();
-    assignment_.clear();
+    reached_ends_.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      assignment_.clear();
+    }
     spdlog::info("partitions revoked count={}", parts.size());
   }
 
@@ -67,14 +87,129 @@ class Rebalancer : public RdKafka::RebalanceCb {
 
   PartitionListener* listener_;
   Status error_;
-  std::vector<TopicPartition> assignment_;
+  std::map<TopicPartition, int64_t> reached_ends_;
+  mutable std::mutex mu_;
+  std::vector<TopicPartition> assignment_;  // guarded by mu_
+};
+
+// Measures end offsets (for lag) and whether brokers answer, every couple of seconds, on its own
+// thread and librdkafka handle: librdkafka's watermark and metadata queries can block for up to
+// socket.timeout.ms (60 s) while brokers are down, which the consumer thread must never do.
+class BrokerMonitor {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr auto kInterval = std::chrono::seconds(2);
+  static constexpr auto kLostAfter = std::chrono::seconds(6);
+
+  BrokerMonitor(std::unique_ptr<RdKafka::Producer> handle, const Rebalancer* rebalancer)
+      : shared_(std::make_shared<Shared>()) {
+    shared_->handle = std::move(handle);
+    shared_->rebalancer = rebalancer;
+    shared_->last_contact_ns = Clock::now().time_since_epoch().count();
+    thread_ = std::thread([shared = shared_] { Run(*shared); });
+  }
+
+  // Stops the thread. If it is stuck in a query to a dead broker, it is left to finish on its
+  // own (it owns its handle and state) rather than holding up shutdown.
+  ~BrokerMonitor() {
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      shared_->stop = true;
+      shared_->rebalancer = nullptr;
+    }
+    shared_->cv.notify_all();
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    if (shared_->cv.wait_for(lock, std::chrono::seconds(2), [&] { return shared_->done; })) {
+      lock.unlock();
+      thread_.join();
+    } else {
+      thread_.detach();
+    }
+  }
+
+  void MarkContact() {
+    shared_->last_contact_ns.store(Clock::now().time_since_epoch().count(),
+                                   std::memory_order_relaxed);
+  }
+  bool reachable() const { return shared_->Reachable(); }
+  std::optional<int64_t> end_offset(const TopicPartition& tp) const {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    auto it = shared_->ends.find(tp);
+    return it == shared_->ends.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  }
+
+ private:
+  struct Shared {
+    std::unique_ptr<RdKafka::Producer> handle;
+    std::atomic<int64_t> last_contact_ns{0};
+    std::mutex mu;
+    std::condition_variable cv;
+    const Rebalancer* rebalancer = nullptr;  // guarded by mu; null once stopping
+    bool stop = false;                       // guarded by mu
+    bool done = false;                       // guarded by mu
+    std::map<TopicPartition, int64_t> ends;  // guarded by mu
+
+    bool Reachable() const {
+      const auto last = Clock::time_point(Clock::duration(last_contact_ns.load()));
+      return Clock::now() - last < kLostAfter;
+    }
+  };
+
+  static void Run(Shared& s) {
+    bool was_reachable = true;
+    std::unique_lock<std::mutex> lock(s.mu);
+    while (!s.stop) {
+      const std::vector<TopicPartition> parts = s.rebalancer->assignment();
+      lock.unlock();
+      bool answered = false;
+      if (parts.empty()) {
+        RdKafka::Metadata* md = nullptr;
+        answered = s.handle->metadata(false, nullptr, &md, 2000) == RdKafka::ERR_NO_ERROR;
+        delete md;
+      }
+      std::map<TopicPartition, int64_t> ends;
+      for (const TopicPartition& tp : parts) {
+        int64_t low = 0, high = 0;
+        if (s.handle->query_watermark_offsets(tp.topic, tp.partition, &low, &high, 2000) ==
+            RdKafka::ERR_NO_ERROR) {
+          ends[tp] = high;
+          answered = true;
+        }
+      }
+      if (answered) {
+        s.last_contact_ns.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+      }
+      const bool reachable = s.Reachable();
+      if (reachable != was_reachable) {
+        if (reachable) {
+          spdlog::info("kafka brokers answer again");
+        } else {
+          spdlog::error("kafka: no broker answered for {} s; not ready, reconnecting",
+                        std::chrono::duration_cast<std::chrono::seconds>(kLostAfter).count());
+        }
+        was_reachable = reachable;
+      }
+      lock.lock();
+      for (auto& [tp, end] : ends) s.ends[tp] = end;
+      s.cv.wait_for(lock, kInterval, [&] { return s.stop; });
+    }
+    s.done = true;
+    lock.unlock();
+    s.cv.notify_all();
+  }
+
+  std::shared_ptr<Shared> shared_;
+  std::thread thread_;
 };
 
 class KafkaMessageSource : public MessageSource {
  public:
   KafkaMessageSource(std::unique_ptr<Rebalancer> rebalancer,
-                     std::unique_ptr<RdKafka::KafkaConsumer> consumer)
-      : rebalancer_(std::move(rebalancer)), consumer_(std::move(consumer)) {}
+                     std::unique_ptr<RdKafka::KafkaConsumer> consumer,
+                     std::unique_ptr<RdKafka::Producer> monitor_handle)
+      : rebalancer_(std::move(rebalancer)),
+        consumer_(std::move(consumer)),
+        monitor_(std::make_unique<BrokerMonitor>(std::move(monitor_handle), rebalancer_.get())) {}
 
   ~KafkaMessageSource() override { (void)Close(); }
 
@@ -93,26 +228,22 @@ class KafkaMessageSource : public MessageSource {
 
   std::vector<TopicPartition> Assignment() const override { return rebalancer_->assignment(); }
 
-  StatusOr<int64_t> EndOffset(const TopicPartition& tp, int timeout_ms) override {
-    int64_t low = 0, high = 0;
-    RdKafka::ErrorCode e =
-        consumer_->query_watermark_offsets(tp.topic, tp.partition, &low, &high, timeout_ms);
-    if (e != RdKafka::ERR_NO_ERROR) return Unavailable("watermarks: " + RdKafka::err2str(e));
-    return high;
+  bool BrokersReachable() const override { return monitor_->reachable(); }
+
+  std::optional<int64_t> ReachedEnd(const TopicPartition& tp) const override {
+    const auto& ends = rebalancer_->reached_ends();
+    auto it = ends.find(tp);
+    return it == ends.end() ? std::nullopt : std::optional<int64_t>(it->second);
   }
 
-  StatusOr<int64_t> CachedEndOffset(const TopicPartition& tp) override {
-    int64_t low = -1, high = -1;
-    RdKafka::ErrorCode e = consumer_->get_watermark_offsets(tp.topic, tp.partition, &low, &high);
-    if (e == RdKafka::ERR_NO_ERROR && high >= 0) return high;
-    // librdkafka 2.0.2 (Debian 12) left the cached value unset here, against the mock cluster
-    // at least: ask the broker, briefly.
-    return EndOffset(tp, 1000);
+  std::optional<int64_t> MeasuredEndOffset(const TopicPartition& tp) const override {
+    return monitor_->end_offset(tp);
   }
 
   Status Close() override {
     if (closed_) return Status::Ok();
     closed_ = true;
+    monitor_.reset();
     consumer_->close();  // runs the revoke callback
     return rebalancer_->TakeError();
   }
@@ -123,6 +254,7 @@ class KafkaMessageSource : public MessageSource {
   std::unique_ptr<Rebalancer> rebalancer_;  // outlives consumer_
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   bool closed_ = false;
+  std::unique_ptr<BrokerMonitor> monitor_;
 };
 
 Status KafkaMessageSource::HandleError(const RdKafka::Message& m) {
@@ -149,18 +281,30 @@ Status KafkaMessageSource::HandleError(const RdKafka::Message& m) {
 
 Status KafkaMessageSource::Poll(int timeout_ms, size_t max_messages, std::vector<RawMessage>* out) {
   int wait = timeout_ms;
-  for (size_t n = 0; n < max_messages; ++n) {
+  auto& reached_ends = rebalancer_->reached_ends();
+  for (size_t n = 0; n < max_messages;) {
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
     SEGD_RETURN_IF_ERROR(rebalancer_->TakeError());
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      reached_ends[{m->topic_name(), m->partition()}] = m->offset();
+      monitor_->MarkContact();
+      wait = 0;
+      continue;
+    }
     if (m->err() != RdKafka::ERR_NO_ERROR) {
       SEGD_RETURN_IF_ERROR(HandleError(*m));
       break;
     }
+    if (n++ == 0) monitor_->MarkContact();
     wait = 0;  // after the first message, take only what is already fetched
     RawMessage& r = out->emplace_back();
     r.topic = m->topic_name();
     r.partition = m->partition();
     r.offset = m->offset();
+    if (!reached_ends.empty()) {
+      auto it = reached_ends.find({r.topic, r.partition});
+      if (it != reached_ends.end() && r.offset >= it->second) reached_ends.erase(it);
+    }
     r.has_key = m->key_pointer() != nullptr;
     if (r.has_key) r.key.assign(static_cast<const char*>(m->key_pointer()), m->key_len());
     r.value.assign(static_cast<const char*>(m->payload()), m->len());
@@ -179,7 +323,7 @@ StatusOr<std::unique_ptr<MessageSource>> NewKafkaMessageSource(const KafkaConfig
       {"client.id", c.client_id},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
-      {"enable.partition.eof", "false"},
+      {"enable.partition.eof", "true"},  // how segd knows it has caught up
       {"auto.offset.reset", c.auto_offset_reset},
       {"session.timeout.ms", std::to_string(c.session_timeout_ms)},
       {"heartbeat.interval.ms", std::to_string(c.heartbeat_interval_ms)},
@@ -198,8 +342,17 @@ StatusOr<std::unique_ptr<MessageSource>> NewKafkaMessageSource(const KafkaConfig
   if (!consumer) return InvalidArgument("kafka consumer: " + errstr);
   RdKafka::ErrorCode e = consumer->subscribe(c.topics);
   if (e != RdKafka::ERR_NO_ERROR) return InvalidArgument("subscribe: " + RdKafka::err2str(e));
+  // The monitor's handle: same brokers and security settings, no group.
+  std::vector<std::pair<std::string, std::string>> monitor_props = {
+      {"bootstrap.servers", c.brokers}, {"client.id", c.client_id + "-monitor"}};
+  monitor_props.insert(monitor_props.end(), c.properties.begin(), c.properties.end());
+  auto monitor_conf = NewKafkaConf(monitor_props);
+  if (!monitor_conf.ok()) return monitor_conf.status();
+  std::unique_ptr<RdKafka::Producer> monitor(
+      RdKafka::Producer::create(monitor_conf->get(), errstr));
+  if (!monitor) return InvalidArgument("kafka monitor handle: " + errstr);
   return std::unique_ptr<MessageSource>(
-      new KafkaMessageSource(std::move(rebalancer), std::move(consumer)));
+      new KafkaMessageSource(std::move(rebalancer), std::move(consumer), std::move(monitor)));
 }
 
 }  // namespace segd

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "segd/config/segd_config.h"
@@ -118,6 +120,50 @@ class KafkaTestEnv : public ::testing::Test {
                     })
                     .ok());
     return out;
+  }
+
+  // Every order record of every customer in `store`.
+  static std::map<std::string, OrderRecord> Orders(StateStore& store) {
+    std::map<std::string, OrderRecord> out;
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store
+                    .ScanCustomers([&](std::string_view id, const CustomerState&) {
+                      ids.emplace_back(id);
+                      return true;
+                    })
+                    .ok());
+    for (const std::string& id : ids) {
+      EXPECT_TRUE(store
+                      .ScanOrders(id, [&](std::string_view key,
+                                          const OrderRecord& r) { out.emplace(key, r); })
+                      .ok());
+    }
+    return out;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // The HTTP port a child segd logs ("serving http://127.0.0.1:PORT/") once it serves, or 0
+  // after `timeout_ms`.
+  static int WaitForHttpPort(const std::string& log, int timeout_ms = 20000) {
+    const std::regex serving(R"(serving http://127\.0\.0\.1:(\d+)/)");
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+      std::smatch m;
+      const std::string text = ReadFile(log);
+      if (std::regex_search(text, m, serving)) return std::stoi(m[1]);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 0;
+  }
+
+  // Sum of the stored next offsets of every partition: messages consumed and committed.
+  static uint64_t StoredConsumed(const std::string& path) {
+    uint64_t n = 0;
+    for (const auto& [tp, p] : StoredProgress(path)) n += static_cast<uint64_t>(p.next_offset);
+    return n;
   }
 
   static std::map<std::string, CustomerState> StoredCustomers(const std::string& path) {

@@ -25,11 +25,6 @@ namespace {
 
 const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The value of one sample in a Prometheus text scrape (`series` with its labels, if any);
 // NaN when absent.
 double Sample(const std::string& scrape, const std::string& series) {

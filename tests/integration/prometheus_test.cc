@@ -24,11 +24,6 @@ namespace {
 
 const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -25,11 +25,6 @@ std::set<std::string> DataFiles(const std::string& dir) {
   return out;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class StorageFaultTest : public KafkaTestEnv {
  protected:
   std::string WriteConfig(const std::string& topic, const std::string& state) {

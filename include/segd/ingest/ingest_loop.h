@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -38,8 +39,10 @@ class IngestLoop : public PartitionListener {
                     std::vector<int64_t>* start_offsets) override;
   Status OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
-  // True after the first assignment, until a fatal error.
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // True after the first assignment, until a fatal error, and while the brokers are reachable.
+  bool ready() const { return not_ready_reason().empty(); }
+  // Why the instance is not ready ("" when it is). Thread-safe.
+  std::string not_ready_reason() const;
   // True while every assigned partition was at its end at the last check.
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
 
@@ -51,7 +54,7 @@ class IngestLoop : public PartitionListener {
 
  private:
   Status CommitPending(const std::atomic<bool>* stop);
-  StatusOr<bool> CheckCaughtUp();
+  bool CheckCaughtUp() const;
   void MaybeLogProgress();
   void MaybeUpdateLag();
 
@@ -68,6 +71,8 @@ class IngestLoop : public PartitionListener {
   std::vector<PartitionLag> lag_;  // guarded by lag_mu_
   std::atomic<int64_t> heartbeat_ns_{0};
   std::atomic<bool> ready_{false};
+  std::atomic<bool> brokers_reachable_{true};
+  std::atomic<bool> failed_{false};
   std::atomic<bool> caught_up_{false};
   bool assigned_once_ = false;
 };

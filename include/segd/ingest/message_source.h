@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -41,11 +42,20 @@ class MessageSource {
   // Partitions currently assigned to this instance.
   virtual std::vector<TopicPartition> Assignment() const = 0;
 
-  // The broker's end offset (high watermark) of a partition.
-  [[nodiscard]] virtual StatusOr<int64_t> EndOffset(const TopicPartition& tp, int timeout_ms) = 0;
-  // The end offset last reported by a fetch, or (when the client has none cached) the broker's
-  // answer within about a second.
-  [[nodiscard]] virtual StatusOr<int64_t> CachedEndOffset(const TopicPartition& tp) = 0;
+  // None of the calls below blocks: the consumer thread must keep polling (and feeding the
+  // watchdog) even when every broker is gone.
+
+  // The end offset of an assigned partition when the consumer has read it to its end and
+  // nothing newer arrived since (an end-of-partition event), else nullopt.
+  virtual std::optional<int64_t> ReachedEnd(const TopicPartition& tp) const = 0;
+
+  // The partition's end offset (high watermark) as last measured (every couple of seconds, in
+  // the background), or nullopt when not measured yet. For lag monitoring.
+  virtual std::optional<int64_t> MeasuredEndOffset(const TopicPartition& tp) const = 0;
+
+  // Whether some broker answered within the last few seconds (a fetched message, or a
+  // background measurement). Thread-safe.
+  virtual bool BrokersReachable() const = 0;
 
   // Leaves the group (revoking partitions through the listener). Idempotent.
   [[nodiscard]] virtual Status Close() = 0;
