@@ -173,6 +173,7 @@ Status LoadStorage(Section& s, StorageOptions* o) {
   SEGD_RETURN_IF_ERROR(s.GetBool("sync_writes", &o->sync_writes));
   SEGD_RETURN_IF_ERROR(s.Get<int64_t>("block_cache_mb", &o->block_cache_mb, 8, 1 << 20));
   SEGD_RETURN_IF_ERROR(s.Get<int64_t>("write_buffer_mb", &o->write_buffer_mb, 4, 4096));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("min_free_mb", &o->min_free_mb, 0, 1 << 20));
   return s.RejectUnknown();
 }
 

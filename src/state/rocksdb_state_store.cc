@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -29,9 +30,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 class RocksDbStateStore : public StateStore {
  public:
   RocksDbStateStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> cfs,
-                    bool sync)
-      : db_(std::move(db)), cfs_(std::move(cfs)) {
-    write_options_.sync = sync;
+                    const StorageOptions& o)
+      : db_(std::move(db)), cfs_(std::move(cfs)), path_(o.path), min_free_mb_(o.min_free_mb) {
+    write_options_.sync = o.sync_writes;
   }
   ~RocksDbStateStore() override {
     for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
@@ -62,7 +63,11 @@ class RocksDbStateStore : public StateStore {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  Status CheckFreeSpace() const;
+
   rocksdb::WriteOptions write_options_;
+  std::string path_;
+  int64_t min_free_mb_;
   std::string scratch_;  // Commit's encoding buffer (Commit runs on one thread)
 };
 
@@ -147,7 +152,23 @@ StatusOr<std::optional<std::string>> RocksDbStateStore::GetMeta(std::string_view
   return std::optional<std::string>(std::move(value));
 }
 
+// RocksDB meets a full disk badly (Debian's 7.8 build aborts on an assertion when a flush hits
+// ENOSPC), so segd stops while there is still room: a commit that would start with less than
+// storage.min_free_mb free is refused, and the caller stops consuming.
+Status RocksDbStateStore::CheckFreeSpace() const {
+  if (min_free_mb_ <= 0) return Status::Ok();
+  struct statvfs st {};
+  if (statvfs(path_.c_str(), &st) != 0) return Status::Ok();  // unknown: let RocksDB report
+  const int64_t free_mb =
+      static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize) / (1024 * 1024);
+  if (free_mb >= min_free_mb_) return Status::Ok();
+  return IoError("storage.path " + path_ + ": " + std::to_string(free_mb) +
+                 " MiB free, below storage.min_free_mb (" + std::to_string(min_free_mb_) +
+                 "): stopping before the disk fills up; free space and restart");
+}
+
 Status RocksDbStateStore::Commit(const StateDelta& delta) {
+  SEGD_RETURN_IF_ERROR(CheckFreeSpace());
   rocksdb::WriteBatch batch;
   for (const auto& [id, state] : delta.customers) {
     scratch_.clear();
@@ -235,7 +256,7 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
                (hint ? " (is another segd using it, or is the directory unwritable?)" : ""));
   }
   return std::unique_ptr<StateStore>(
-      new RocksDbStateStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), o.sync_writes));
+      new RocksDbStateStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles), o));
 }
 
 }  // namespace segd

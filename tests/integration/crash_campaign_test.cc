@@ -6,7 +6,7 @@
 // those of an uninterrupted in-process run.
 //
 // CI runs a short campaign. The full one (issue 5: >= 200,000 events, >= 30 kills), one line:
-//   SEGD_CRASH_CUSTOMERS=100000 SEGD_CRASH_KILLS=30 SEGD_CRASH_PARTITIONS=16
+//   SEGD_CRASH_CUSTOMERS=105000 SEGD_CRASH_KILLS=30 SEGD_CRASH_PARTITIONS=16
 //   SEGD_CRASH_BATCH=200 build/tests/integration/crash_campaign_test
 #include <gtest/gtest.h>
 

@@ -16,7 +16,7 @@ namespace segd {
 
 struct HttpOptions {
   std::string bind = "127.0.0.1:8080";  // http.bind: host:port; port 0 picks a free one
-  int threads = 16;                     // http.threads: workers (one per keep-alive connection)
+  int threads = 512;                    // http.threads: workers (one per open connection)
   int request_timeout_ms = 5000;        // http.request_timeout_ms
   int keep_alive_timeout_ms = 2000;     // http.keep_alive_timeout_ms
   int max_body_bytes = 262144;          // http.max_body_bytes: larger bodies get 413

@@ -11,6 +11,7 @@ struct StorageOptions {
   bool sync_writes = false;        // storage.sync_writes: fsync the WAL on every commit
   int64_t block_cache_mb = 128;    // storage.block_cache_mb
   int64_t write_buffer_mb = 64;    // storage.write_buffer_mb (per column family)
+  int64_t min_free_mb = 512;       // storage.min_free_mb: commits stop below this (0: never)
   bool read_only = false;  // open as a read-only secondary: works while a segd writes the store
 };
 
