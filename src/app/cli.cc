@@ -9,6 +9,7 @@
 
 #include "app/daemon.h"
 #include "app/model_options.h"
+#include "app/simulate_command.h"
 #include "app/state_report.h"
 #include "segd/build_info.h"
 #include "segd/config/config_loader.h"
@@ -158,6 +159,9 @@ int RunCli(int argc, char** argv) {
   CLI::App* train = app.add_subcommand(
       "train", "fit a new baseline on the stored customers (stop the daemon first)");
 
+  SimulateArgs sim;
+  CLI::App* simulate = AddSimulateCommand(app, &sim);
+
   CLI11_PARSE(app, argc, argv);
 
   auto config = LoadConfig(config_path);
@@ -175,6 +179,7 @@ int RunCli(int argc, char** argv) {
   if (*summary) return InspectSummary(*config);
   if (*model) return InspectModel(*config);
   if (*train) return Train(*config);
+  if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;
 }
 

@@ -50,7 +50,9 @@ class ApiTest : public ::testing::Test {
                                             .drift = [this] { return drift_.status(); },
                                             .not_ready_reason = [] { return std::string(); },
                                             .metrics = [] { return std::string("segd_up 1\n"); }});
-    if (ingest) ASSERT_TRUE(pipeline_.Process(messages_).ok());
+    if (ingest) {
+      ASSERT_TRUE(pipeline_.Process(messages_).ok());
+    }
   }
 
   HttpResponse Call(const std::string& method, const std::string& path,

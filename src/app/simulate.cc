@@ -1,0 +1,302 @@
+#include "app/simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <span>
+
+#include "segd/event/event_time.h"
+#include "segd/model/baseline_trainer.h"
+#include "segd/model/contingency_table.h"
+#include "segd/model/drift_evaluator.h"
+#include "segd/model/kmeans.h"
+#include "segd/model/nearest_centroid.h"
+#include "segd/state/memory_state_store.h"
+
+namespace segd {
+namespace {
+
+constexpr uint64_t kSilhouetteSeed = 7;  // the same sample of Ci for every model at a step
+
+// The study counts dead letters instead of sending them anywhere.
+class CountingDeadLetters : public DeadLetterSink {
+ public:
+  Status Send(const RawMessage&, const Rejection&) override {
+    ++count_;
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+  uint64_t count() const { return count_; }
+
+ private:
+  uint64_t count_ = 0;
+};
+
+ScaledModel InOwnSpace(const BaselineModel& m) { return {&m.spec, &m.scaler, &m.centroids}; }
+
+// The unscaled feature rows of the population (customers with live orders) at `watermark_ms`.
+StatusOr<RowMatrix> PopulationFeatures(StateStore& store, const FeatureSpec& spec,
+                                       int64_t watermark_ms) {
+  std::vector<double> flat;
+  const size_t d = spec.features.size();
+  std::vector<double> row(d);
+  SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
+    if (ExtractFeatures(spec, s, watermark_ms, row.data())) {
+      flat.insert(flat.end(), row.begin(), row.end());
+    }
+    return true;
+  }));
+  return RowMatrix(
+      Eigen::Map<RowMatrix>(flat.data(), Eigen::Index(flat.size() / d), Eigen::Index(d)));
+}
+
+RowMatrix Scaled(const RowMatrix& x, const Scaler& scaler) {
+  RowMatrix out = x;
+  scaler.TransformInPlace(&out);
+  return out;
+}
+
+std::vector<int> Labels(const RowMatrix& scaled, const RowMatrix& centroids) {
+  std::vector<int> labels(static_cast<size_t>(scaled.rows()));
+  for (Eigen::Index i = 0; i < scaled.rows(); ++i) {
+    labels[size_t(i)] = NearestCentroid(centroids, scaled.row(i).data());
+  }
+  return labels;
+}
+
+std::vector<double> Shares(const std::vector<int>& labels, int k) {
+  std::vector<double> shares(size_t(k), 0.0);
+  for (int l : labels) shares[size_t(l)] += 1.0;
+  for (double& s : shares) s = labels.empty() ? 0.0 : s / double(labels.size());
+  return shares;
+}
+
+double Ari(const std::vector<int>& a, const std::vector<int>& b, int k) {
+  return AdjustedRandIndex(ContingencyTable::FromLabels(a, b, k, k));
+}
+
+// Median, min and max of the days each start stayed above the threshold.
+RetrainInterval Interval(const std::vector<StartCurve>& starts) {
+  RetrainInterval in;
+  std::vector<double> days;
+  for (const StartCurve& c : starts) {
+    days.push_back(c.days_above);
+    in.censored += c.censored ? 1 : 0;
+  }
+  if (days.empty()) return in;
+  std::sort(days.begin(), days.end());
+  const size_t n = days.size();
+  in.starts = static_cast<int>(n);
+  in.min_days = days.front();
+  in.max_days = days.back();
+  in.median_days = n % 2 == 1 ? days[n / 2] : (days[n / 2 - 1] + days[n / 2]) / 2;
+  // A censored start's true interval is longer: the median is exact only if every censored
+  // start already lies above it.
+  for (const StartCurve& c : starts) {
+    if (c.censored && c.days_above <= in.median_days) in.median_is_lower_bound = true;
+  }
+  return in;
+}
+
+// One run of the protocol; the store holds the population as the history unfolds.
+class RetrainingStudy {
+ public:
+  RetrainingStudy(const std::vector<TimedEvent>& events, const SimulateOptions& options)
+      : events_(events), o_(options) {}
+
+  StatusOr<SimulateResult> Run();
+
+ private:
+  Status ChooseSchedule();
+  Status Feed(IngestPipeline& pipeline, int64_t until_ms);
+  Status FitM0();
+  Status Step(size_t i);
+  void TrackStarts(size_t i, const RowMatrix& x, const std::vector<int>& labels_mi,
+                   const BaselineModel& mi);
+  void NoteCrossings(const SimulateStep& s);
+  void Summarise();
+  std::unique_ptr<IngestPipeline> NewPipeline();
+
+  const std::vector<TimedEvent>& events_;
+  const SimulateOptions& o_;
+  ModelLifecycleOptions lifecycle_;
+  MemoryStateStore store_;
+  CountingDeadLetters dlq_;
+  IngestStats stats_;
+  std::unique_ptr<IngestPipeline> pipeline_;
+  std::vector<RawMessage> chunk_;
+  size_t next_ = 0;  // first event not fed yet
+  int64_t step_ms_ = 0, clock_ms_ = 0;
+  size_t total_ = 0, start_count_ = 0;
+  BaselineModel m0_;
+  TrainOptions refit_;
+  std::vector<BaselineModel> start_models_;  // [j]: fitted at t0 + j steps ([0] is M0)
+  SimulateResult r_;
+};
+
+StatusOr<SimulateResult> RetrainingStudy::Run() {
+  SEGD_RETURN_IF_ERROR(ChooseSchedule());
+  // As an operator would run it: `segd run` up to t0 (no baseline yet), `segd train` at t0,
+  // then `segd run` again, whose live model starts as a copy of M0.
+  lifecycle_ = o_.model;
+  lifecycle_.bootstrap_min_customers = 0;
+  {
+    auto before = NewPipeline();
+    SEGD_RETURN_IF_ERROR(before->Load(lifecycle_));
+    SEGD_RETURN_IF_ERROR(Feed(*before, r_.start_ms));
+  }
+  SEGD_RETURN_IF_ERROR(FitM0());
+  pipeline_ = NewPipeline();
+  SEGD_RETURN_IF_ERROR(pipeline_->Load(lifecycle_));
+  for (size_t i = 1; i <= total_; ++i) {
+    SEGD_RETURN_IF_ERROR(Step(i));
+    if (o_.progress) o_.progress(i, total_);
+  }
+  Summarise();
+  return std::move(r_);
+}
+
+std::unique_ptr<IngestPipeline> RetrainingStudy::NewPipeline() {
+  return std::make_unique<IngestPipeline>(o_.decoder, &store_, &dlq_, &stats_,
+                                          [this] { return clock_ms_; });
+}
+
+Status RetrainingStudy::ChooseSchedule() {
+  if (events_.empty()) return InvalidArgument("simulate: the history has no events");
+  if (!(o_.step_days > 0)) return InvalidArgument("simulate: step_days must be positive");
+  const int64_t first = events_.front().time_ms, last = events_.back().time_ms;
+  int64_t t0 = o_.start_ms;
+  if (t0 == 0) {  // a year in, or mid-history for a shorter one, at midnight UTC
+    t0 = std::min(first + 365 * kMillisPerDay, first + (last - first) / 2);
+    t0 -= t0 % kMillisPerDay;
+  }
+  step_ms_ = std::llround(o_.step_days * double(kMillisPerDay));
+  if (t0 <= first || t0 + step_ms_ > last) {
+    return InvalidArgument("simulate: the start date " + FormatRfc3339(t0) +
+                           " must leave at least one step inside the history (" +
+                           FormatRfc3339(first) + " .. " + FormatRfc3339(last) + ")");
+  }
+  total_ = static_cast<size_t>((last - t0) / step_ms_);
+  start_count_ = o_.starts > 0 ? std::min<size_t>(size_t(o_.starts), total_) : total_ / 2 + 1;
+  clock_ms_ = last + kMillisPerDay;  // the future-time guard sees the whole history as past
+  r_.start_ms = t0;
+  r_.step_days = o_.step_days;
+  r_.events = events_.size();
+  return Status::Ok();
+}
+
+// Feeds every event before `until_ms` in micro-batches of the daemon's size (the result does
+// not depend on it: live mini-batches are cut by event count inside the pipeline).
+Status RetrainingStudy::Feed(IngestPipeline& pipeline, int64_t until_ms) {
+  while (next_ < events_.size() && events_[next_].time_ms < until_ms) {
+    chunk_.clear();
+    while (next_ < events_.size() && events_[next_].time_ms < until_ms &&
+           chunk_.size() < o_.batch_max_events) {
+      const TimedEvent& e = events_[next_];
+      chunk_.push_back({"simulate", 0, int64_t(next_), !e.key.empty(), e.key, e.json});
+      ++next_;
+    }
+    SEGD_RETURN_IF_ERROR(pipeline.Process(chunk_));
+  }
+  r_.rejected = dlq_.count();
+  return Status::Ok();
+}
+
+Status RetrainingStudy::FitM0() {
+  auto m0 = TrainBaseline(store_, r_.start_ms, o_.model.spec, o_.model.train, nullptr);
+  if (!m0.ok()) {
+    return FailedPrecondition("simulate: cannot fit M0 at " + FormatRfc3339(r_.start_ms) + ": " +
+                              m0.status().message());
+  }
+  m0_ = std::move(*m0);
+  SEGD_RETURN_IF_ERROR(SaveBaseline(store_, m0_, 2));
+  r_.c0_customers = m0_.population;
+  r_.k = m0_.k();
+  refit_ = o_.model.train;  // every Mi has M0's k (chosen once when k is auto)
+  refit_.auto_k = false;
+  refit_.k = m0_.k();
+  start_models_.push_back(m0_);
+  r_.starts.push_back({.start_ms = r_.start_ms, .first_step = 0});
+  return Status::Ok();
+}
+
+Status RetrainingStudy::Step(size_t i) {
+  const int64_t ti = r_.start_ms + int64_t(i) * step_ms_;
+  SEGD_RETURN_IF_ERROR(Feed(*pipeline_, ti));
+  auto live = pipeline_->live_snapshot();
+  if (!live || !live->baseline) return Internal("simulate: the live model has no baseline");
+  // The daemon's own drift evaluation, at ti.
+  auto online =
+      EvaluateDrift(store_, ti, InOwnSpace(m0_), {&m0_.spec, &m0_.scaler, &live->centroids});
+  if (!online.ok()) return online.status();
+  auto mi = TrainBaseline(store_, ti, o_.model.spec, refit_, &m0_);
+  if (!mi.ok()) return mi.status();
+  auto x = PopulationFeatures(store_, o_.model.spec, ti);
+  if (!x.ok()) return x.status();
+
+  const int k = m0_.k();
+  const RowMatrix in_m0 = Scaled(*x, m0_.scaler), in_mi = Scaled(*x, mi->scaler);
+  const std::vector<int> m0_labels = Labels(in_m0, m0_.centroids);
+  const std::vector<int> online_labels = Labels(in_m0, live->centroids);
+  const std::vector<int> mi_labels = Labels(in_mi, mi->centroids);
+  SimulateStep& s = r_.steps.emplace_back();
+  s.time_ms = ti;
+  s.customers = online->customers;
+  s.ari_online = online->ari;
+  s.ari_refit = Ari(m0_labels, mi_labels, k);
+  s.share_m0 = Shares(m0_labels, k);
+  s.share_refit = Shares(mi_labels, k);
+  s.share_online = Shares(online_labels, k);
+  const int n = o_.model.train.silhouette_sample;
+  s.silhouette_m0 = SampledSilhouette(in_m0, m0_labels, k, n, kSilhouetteSeed);
+  s.silhouette_refit = SampledSilhouette(in_mi, mi_labels, k, n, kSilhouetteSeed);
+  s.silhouette_online = SampledSilhouette(in_m0, online_labels, k, n, kSilhouetteSeed);
+  NoteCrossings(s);
+  TrackStarts(i, *x, mi_labels, *mi);
+  return Status::Ok();
+}
+
+// Every start date before ti is compared with Mi; Mi itself becomes the next start's model.
+void RetrainingStudy::TrackStarts(size_t i, const RowMatrix& x, const std::vector<int>& labels_mi,
+                                  const BaselineModel& mi) {
+  const int k = m0_.k();
+  for (size_t j = 0; j < r_.starts.size(); ++j) {
+    const BaselineModel& start = start_models_[j];
+    const double ari = j == 0 ? r_.steps.back().ari_refit
+                              : Ari(Labels(Scaled(x, start.scaler), start.centroids), labels_mi, k);
+    r_.starts[j].ari.push_back(ari);
+  }
+  if (i < start_count_) {
+    start_models_.push_back(mi);
+    r_.starts.push_back({.start_ms = mi.watermark_ms, .first_step = i});
+  }
+}
+
+void RetrainingStudy::NoteCrossings(const SimulateStep& s) {
+  auto note = [&](std::optional<int64_t>* first, double ari, double level) {
+    if (!*first && ari < level) *first = s.time_ms;
+  };
+  note(&r_.refit_below_threshold_ms, s.ari_refit, o_.threshold);
+  note(&r_.refit_below_critical_ms, s.ari_refit, o_.critical);
+  note(&r_.online_below_threshold_ms, s.ari_online, o_.threshold);
+  note(&r_.online_below_critical_ms, s.ari_online, o_.critical);
+}
+
+void RetrainingStudy::Summarise() {
+  for (StartCurve& c : r_.starts) {
+    const auto fell =
+        std::find_if(c.ari.begin(), c.ari.end(), [&](double a) { return a < o_.threshold; });
+    c.censored = fell == c.ari.end();
+    c.days_above = double(fell - c.ari.begin()) * o_.step_days;
+  }
+  r_.interval = Interval(r_.starts);
+}
+
+}  // namespace
+
+StatusOr<SimulateResult> Simulate(const std::vector<TimedEvent>& events,
+                                  const SimulateOptions& options) {
+  return RetrainingStudy(events, options).Run();
+}
+
+}  // namespace segd
