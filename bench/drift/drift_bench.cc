@@ -16,6 +16,8 @@
 #include <random>
 #include <thread>
 
+#include "common/bench_report.h"
+#include "common/synthetic_customers.h"
 #include "segd/event/event_time.h"
 #include "segd/model/drift_evaluator.h"
 #include "segd/model/kmeans.h"
@@ -26,20 +28,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace segd;
 
-const int64_t kNow = ParseRfc3339Ms("2018-10-17T00:00:00Z").value();
-
-CustomerState RandomCustomer(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  std::lognormal_distribution<double> value(std::log(95.0), 0.95);
-  CustomerState s;
-  s.order_count = u(rng) < 0.97 ? 1 : 2 + static_cast<int>(u(rng) * 5);
-  s.total_amount = 0;
-  for (uint32_t i = 0; i < s.order_count; ++i) s.total_amount += value(rng);
-  s.last_order_ms = kNow - static_cast<int64_t>(u(rng) * 700 * kMillisPerDay);
-  s.first_order_ms = s.last_order_ms;
-  s.item_sum = s.installment_sum = s.order_count;
-  return s;
-}
+using segd::bench::RandomCustomer;
+const int64_t kNow = segd::bench::BenchNow();
 
 double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -74,8 +64,9 @@ nlohmann::json SklearnFit(const RowMatrix& x, int k, int n_init, int runs, const
 int main(int argc, char** argv) {
   CLI::App app{"segd drift benchmark"};
   int customers = 1'000'000, runs = 3, fit_rows = 100'000;
-  std::string dir = "/tmp/segd-bench-drift";
+  std::string dir = "/tmp/segd-bench-drift", json;
   app.add_option("--customers", customers);
+  app.add_option("--json", json, "write the results to this file");
   app.add_option("--runs", runs);
   std::vector<int> fit_rows_list = {fit_rows};
   app.add_option("--fit-rows", fit_rows_list,
@@ -117,6 +108,7 @@ int main(int argc, char** argv) {
   const Scaler scaler = Scaler::Fit(sample, w);
   scaler.TransformInPlace(&sample);
   KMeansModel baseline;
+  bench::BenchReport results("drift");
   std::printf("%-28s %10s %10s %10s %14s %14s %8s\n", "baseline fit, k=4, n_init=10", "segd s",
               "sklearn s", "ratio", "segd inertia", "sklearn inertia", "ratio");
   for (int rows : fit_rows_list) {
@@ -136,12 +128,22 @@ int main(int argc, char** argv) {
     std::printf("%-28s %10.3f %10.3f %10.2f %14.1f %14.1f %8.5f\n", label, Median(times),
                 sk_seconds, sk_seconds / Median(times), baseline.inertia, sk_inertia,
                 baseline.inertia / sk_inertia);
+    results.Add(label, "segd fit time", "s", times,
+                "k=4, n_init=10, k-means++, Lloyd; restarts on " +
+                    std::to_string(std::thread::hardware_concurrency()) + " threads");
     if (have_sk) {
+      const std::string tool = "scikit-learn " + sk["version"].get<std::string>() + ", " +
+                               std::to_string(sk["threads"].get<int>()) + " threads";
+      results.Add(label, "scikit-learn fit time", "s", sk["seconds"].get<std::vector<double>>(),
+                  "KMeans(k=4, n_init=10, init=k-means++, algorithm=lloyd), " + tool);
+      results.AddValue(label, "speed ratio (scikit-learn / segd)", "x", sk_seconds / Median(times),
+                       "medians of the same invocation; target > 1");
+      results.AddValue(label, "inertia ratio (segd / scikit-learn)", "",
+                       baseline.inertia / sk_inertia, "target within 1%");
       std::printf(
-          "  (segd: restarts on %u threads, %d Lloyd iterations in the best run; scikit-learn %s, "
-          "%d threads; medians of %d runs)\n",
-          baseline.iterations, sk["version"].get<std::string>().c_str(), sk["threads"].get<int>(),
-          runs);
+          "  (segd: restarts on %u threads, %d Lloyd iterations in the best run; %s; medians of "
+          "%d runs)\n",
+          std::thread::hardware_concurrency(), baseline.iterations, tool.c_str(), runs);
     } else {
       std::printf("  (scikit-learn not found: bash tools/setup.sh --bench)\n");
     }
@@ -162,11 +164,14 @@ int main(int argc, char** argv) {
     ari = report->ari;
     population = report->customers;
   }
+  results.Add("online, " + std::to_string(population) + " customers from RocksDB",
+              "drift evaluation", "s", times,
+              "scan + features + 2 labels + contingency table + ARI; target < 0.5 s");
   std::sort(times.begin(), times.end());
   std::printf(
       "online drift evaluation over %llu customers (RocksDB scan + features + 2 labels + "
       "ARI): median %.3f s (min %.3f, max %.3f), ARI %.4f\n",
       (unsigned long long)population, times[times.size() / 2], times.front(), times.back(), ari);
   std::filesystem::remove_all(dir);
-  return 0;
+  return results.WriteJson(json) ? 0 : 1;
 }

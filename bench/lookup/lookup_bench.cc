@@ -15,6 +15,8 @@
 #include <regex>
 
 #include "app/api.h"
+#include "common/bench_report.h"
+#include "common/synthetic_customers.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/state/rocksdb_state_store.h"
@@ -23,21 +25,8 @@ namespace {
 
 using namespace segd;
 
-const int64_t kNow = ParseRfc3339Ms("2018-10-17T00:00:00Z").value();
-
-CustomerState RandomCustomer(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  std::lognormal_distribution<double> value(std::log(95.0), 0.95);
-  CustomerState s;
-  s.order_count = u(rng) < 0.97 ? 1 : 2 + static_cast<int>(u(rng) * 5);
-  for (uint32_t i = 0; i < s.order_count; ++i) s.total_amount += value(rng);
-  s.last_order_ms = kNow - static_cast<int64_t>(u(rng) * 700 * kMillisPerDay);
-  s.first_order_ms = s.last_order_ms;
-  s.updated_ms = s.last_order_ms;
-  s.item_sum = s.installment_sum = s.order_count;
-  s.region = "SP";
-  return s;
-}
+using segd::bench::RandomCustomer;
+const int64_t kNow = segd::bench::BenchNow();
 
 class NoDeadLetters : public DeadLetterSink {
  public:
@@ -94,8 +83,9 @@ int main(int argc, char** argv) {
   CLI::App app{"segd lookup benchmark (wrk)"};
   int customers = 1'000'000, runs = 3, seconds = 10, connections = 32, wrk_threads = 1,
       http_threads = 32;
-  std::string dir = "/tmp/segd-bench-lookup";
+  std::string dir = "/tmp/segd-bench-lookup", json;
   app.add_option("--customers", customers);
+  app.add_option("--json", json, "write the results to this file");
   app.add_option("--runs", runs);
   app.add_option("--seconds", seconds, "per wrk run");
   app.add_option("--connections", connections, "wrk keep-alive connections");
@@ -170,15 +160,17 @@ int main(int argc, char** argv) {
          "\"/v1/customers:batchGet\", {[\"Content-Type\"] = \"application/json\"}, "
          "'{\"ids\":[' .. table.concat(b, \",\") .. ']}')\nend\n";
 
+  bench::BenchReport report("lookup");
   std::printf("%-44s %12s %10s %10s %8s\n", "workload", "requests/s", "p50 ms", "p99 ms", "errors");
   for (const char* kind : {"single", "batch"}) {
-    std::vector<double> rps, p50, p99;
+    std::vector<double> rps, p50, p99, errors;
     for (int r = 0; r < runs; ++r) {
       const WrkResult w =
           RunWrk((*server)->port(), dir + "/" + kind + ".lua", wrk_threads, connections, seconds);
       rps.push_back(w.rps);
       p50.push_back(w.p50_ms);
       p99.push_back(w.p99_ms);
+      errors.push_back(double(w.errors));
       char label[96];
       std::snprintf(label, sizeof(label), "%s, %d connections, run %d", kind, connections, r + 1);
       std::printf("%-44s %12.0f %10.3f %10.3f %8ld\n", label, w.rps, w.p50_ms, w.p99_ms, w.errors);
@@ -186,8 +178,20 @@ int main(int argc, char** argv) {
     char label[96];
     std::snprintf(label, sizeof(label), "%s: median of %d", kind, runs);
     std::printf("%-44s %12.0f %10.3f %10.3f\n", label, Median(rps), Median(p50), Median(p99));
+    const std::string name =
+        std::string(kind == std::string("single") ? "GET /v1/customers/{id}"
+                                                  : "POST /v1/customers:batchGet (100 ids)") +
+        ", " + std::to_string(connections) + " connections";
+    const std::string setup = std::to_string(customers) + " customers; wrk -t" +
+                              std::to_string(wrk_threads) + " -c" + std::to_string(connections) +
+                              " -d" + std::to_string(seconds) + "s; http.threads " +
+                              std::to_string(http_threads);
+    report.Add(name, "requests/s", "1/s", rps, setup);
+    report.Add(name, "p50", "ms", p50);
+    report.Add(name, "p99", "ms", p99, "target < 2 ms at 20,000 requests/s");
+    report.Add(name, "non-2xx responses", "", errors);
   }
   server->reset();
   std::filesystem::remove_all(dir);
-  return 0;
+  return report.WriteJson(json) ? 0 : 1;
 }

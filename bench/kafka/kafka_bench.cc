@@ -1,0 +1,118 @@
+// Ingest vs raw Kafka: one topic of N generated events on the dev broker (in this process),
+// consumed in each run by (a) a bare librdkafka consumer that only counts messages and by
+// `kcat ... | wc -l` (a subprocess given the bootstrap address), and (b) segd's IngestLoop into
+// a fresh RocksDB until caught up. The ratio segd / raw is taken within each run.
+//
+//   build-bench/bench/kafka/segd-bench-kafka --events 2000000 --partitions 128 --runs 3
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/bench_report.h"
+#include "common/command_output.h"
+#include "common/ingest_runs.h"
+#include "raw_consumer.h"
+
+namespace {
+
+using namespace segd;
+using namespace segd::bench;
+
+// Exactly `events` events of the generator (the last customer's history may be cut short,
+// which leaves valid events: a cut only drops its later events).
+std::vector<testing::KeyedEvent> HistoryOf(size_t events) {
+  int customers = static_cast<int>(events / 2.2) + 1000;
+  for (;;) {
+    auto h = testing::MakeHistory(customers, 11);
+    if (h.size() >= events) {
+      h.resize(events);
+      return h;
+    }
+    customers += customers / 10;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"segd ingest vs raw Kafka consumption"};
+  size_t events = 2'000'000;
+  int partitions = 128, runs = 3;
+  std::string dir = "/tmp/segd-bench-kafka", json;
+  bool no_kcat = false;
+  IngestRunOptions options;
+  app.add_option("--events", events);
+  app.add_option("--partitions", partitions,
+                 "the mock keeps ~5 MiB per partition: enough to hold every event");
+  app.add_option("--runs", runs);
+  app.add_option("--dir", dir);
+  app.add_option("--batch", options.batch, "segd micro-batch size in events");
+  app.add_option("--json", json, "write the results to this file");
+  app.add_flag("--no-kcat", no_kcat, "skip kcat");
+  CLI11_PARSE(app, argc, argv);
+
+  auto history = HistoryOf(events);
+  size_t bytes = 0;
+  for (const auto& e : history) bytes += e.json.size() + e.key.size();
+  const double mib_per_partition = bytes / 1048576.0 / partitions;
+  std::printf("topic: %zu events, %.1f MiB, %d partitions (%.2f MiB each; the mock keeps ~5)\n",
+              events, bytes / 1048576.0, partitions, mib_per_partition);
+  if (mib_per_partition > 4.5) {
+    std::fprintf(stderr, "too few partitions: the mock would drop events\n");
+    return 2;
+  }
+  const auto broker = BrokerWithHistory(partitions, history);
+  const std::string brokers = broker->bootstrap_servers();
+  const bool kcat = !no_kcat && HaveTool("kcat");
+
+  std::vector<double> raw, by_kcat, segd, ratio_raw, ratio_kcat;
+  std::printf("%-6s %16s %16s %16s %10s %10s\n", "run", "librdkafka ev/s", "kcat ev/s", "segd ev/s",
+              "segd/raw", "segd/kcat");
+  for (int r = 0; r < runs; ++r) {
+    const ConsumeResult a = ConsumeRaw(brokers, "orders", partitions);
+    if (a.messages != events) {
+      std::fprintf(stderr, "raw consumer counted %zu of %zu\n", a.messages, events);
+      return 1;
+    }
+    raw.push_back(a.messages / a.seconds);
+    double k = NAN;
+    if (kcat) {
+      const ConsumeResult c = ConsumeWithKcat(brokers, "orders");
+      if (c.messages != events) {
+        std::fprintf(stderr, "kcat counted %zu of %zu\n", c.messages, events);
+        return 1;
+      }
+      k = c.messages / c.seconds;
+      by_kcat.push_back(k);
+    }
+    const double s = EndToEndRate(brokers, "orders", events, dir, r, options);
+    segd.push_back(s);
+    ratio_raw.push_back(s / raw.back());
+    if (kcat) ratio_kcat.push_back(s / k);
+    std::printf("%-6d %16.0f %16.0f %16.0f %10.3f %10.3f\n", r + 1, raw.back(), k, s,
+                ratio_raw.back(), s / k);
+  }
+  std::filesystem::remove_all(dir);
+
+  BenchReport report("kafka");
+  const std::string topic = std::to_string(events) + " events, " + std::to_string(partitions) +
+                            " partitions, dev broker in process";
+  report.Add("raw librdkafka consumer (count only)", "rate", "events/s", raw,
+             topic + "; assign, no group; timed from the first message");
+  report.Add("kcat -C -o beginning -e -q | wc -l", "rate", "events/s", by_kcat,
+             topic + "; process start to exit");
+  report.Add("segd IngestLoop -> RocksDB until caught up", "rate", "events/s", segd,
+             topic + "; from the first committed batch (group join excluded)");
+  report.Add("segd / raw librdkafka", "ratio", "x", ratio_raw, "per run; target >= 0.5");
+  report.Add("segd / kcat", "ratio", "x", ratio_kcat, "per run");
+  for (const auto& [name, v] : {std::pair{"librdkafka", &raw},
+                                {"kcat", &by_kcat},
+                                {"segd", &segd},
+                                {"segd/raw", &ratio_raw}}) {
+    if (v->empty()) continue;
+    const auto s = RunSummary::Of(*v);
+    std::printf("%-12s median %12.3f (min %.3f, max %.3f)\n", name, s.median, s.min, s.max);
+  }
+  return report.WriteJson(json) ? 0 : 1;
+}
