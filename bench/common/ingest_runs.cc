@@ -34,6 +34,7 @@ struct OneCoreIngest::Impl {
   NoDeadLetters dlq;
   IngestStats stats;
   std::unique_ptr<IngestPipeline> pipeline;
+  size_t batch = 0;
 };
 
 OneCoreIngest::OneCoreIngest(const std::string& dir, const IngestRunOptions& options)
@@ -44,6 +45,7 @@ OneCoreIngest::OneCoreIngest(const std::string& dir, const IngestRunOptions& opt
   auto store = OpenRocksDbStateStore(o);
   if (!store.ok()) std::abort();
   impl_->store = std::move(*store);
+  impl_->batch = options.batch;
   impl_->pipeline = std::make_unique<IngestPipeline>(DecoderOptions{}, impl_->store.get(),
                                                      &impl_->dlq, &impl_->stats, Now2030);
 }
@@ -51,7 +53,7 @@ OneCoreIngest::OneCoreIngest(const std::string& dir, const IngestRunOptions& opt
 OneCoreIngest::~OneCoreIngest() { Close(); }
 
 void OneCoreIngest::Process(std::span<const RawMessage> messages) {
-  if (!impl_->pipeline->Process(messages).ok()) std::abort();
+  if (!impl_->pipeline->Process(messages, impl_->batch).ok()) std::abort();
 }
 
 uint64_t OneCoreIngest::applied() const { return impl_->stats.applied(); }
@@ -90,8 +92,9 @@ double DecodeApplyRate(std::span<const RawMessage> messages, const std::string& 
                        const IngestRunOptions& options) {
   OneCoreIngest ingest(dir, options);
   const auto start = Clock::now();
-  for (size_t i = 0; i < messages.size(); i += options.batch) {
-    ingest.Process(messages.subspan(i, std::min(options.batch, messages.size() - i)));
+  const size_t call = options.batch * std::max<size_t>(1, options.batches_per_process);
+  for (size_t i = 0; i < messages.size(); i += call) {
+    ingest.Process(messages.subspan(i, std::min(call, messages.size() - i)));
   }
   const double s = std::chrono::duration<double>(Clock::now() - start).count();
   if (ingest.applied() != messages.size()) std::abort();

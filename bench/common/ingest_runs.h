@@ -20,6 +20,9 @@ namespace segd::bench {
 struct IngestRunOptions {
   StorageOptions storage;  // path is set per run
   size_t batch = 5000;     // micro-batch size (events)
+  // Micro-batches per IngestPipeline::Process call: above 1, each commit runs on a second
+  // thread while the next batch is applied (as IngestLoop does under backlog).
+  size_t batches_per_process = 1;
 };
 
 // 2030-01-01: a wall clock after every generated event (none is "from the future").
@@ -41,7 +44,7 @@ class OneCoreIngest {
   OneCoreIngest(const std::string& dir, const IngestRunOptions& options);
   ~OneCoreIngest();
 
-  // Decodes, applies and commits `messages` as one micro-batch. Aborts on failure.
+  // Decodes, applies and commits `messages` in micro-batches of options.batch. Aborts on failure.
   void Process(std::span<const RawMessage> messages);
   uint64_t applied() const;
   // Closes the store (RocksDB stays on disk); Process may not be called after.
@@ -52,8 +55,9 @@ class OneCoreIngest {
   std::unique_ptr<Impl> impl_;
 };
 
-// Decode + apply + commit of `messages` on this thread into a fresh RocksDB at `dir`, in
-// micro-batches; events per second. Aborts unless every message is applied.
+// Decode + apply + commit of `messages` into a fresh RocksDB at `dir`, in micro-batches
+// (commits overlapped on a second thread with batches_per_process > 1); events per second.
+// Aborts unless every message is applied.
 double DecodeApplyRate(std::span<const RawMessage> messages, const std::string& dir,
                        const IngestRunOptions& options);
 

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs);
   app.add_option("--dir", dir);
   app.add_option("--batch", options.batch, "segd micro-batch size in events");
+  app.add_option("--write-buffer-mb", options.storage.write_buffer_mb);
   app.add_option("--json", json, "write the results to this file");
   app.add_flag("--no-kcat", no_kcat, "skip kcat");
   CLI11_PARSE(app, argc, argv);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace segd {
@@ -41,7 +42,7 @@ Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
 Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
   if (pending_.empty()) return Status::Ok();
   for (int attempt = 1;; ++attempt) {
-    Status s = pipeline_->Process(pending_);
+    Status s = pipeline_->Process(pending_, options_.batch_max_events);
     if (s.ok()) break;
     if (s.code() != StatusCode::kUnavailable) return s;  // storage: fatal
     if (stop != nullptr && stop->load()) {
@@ -116,14 +117,16 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   while (!stop.load()) {
     heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     const size_t before = pending_.size();
-    result = source->Poll(options_.poll_timeout_ms, options_.batch_max_events - before, &pending_);
+    const size_t capacity =
+        options_.batch_max_events * std::max<size_t>(1, options_.batches_per_process);
+    result = source->Poll(options_.poll_timeout_ms, capacity - before, &pending_);
     if (!result.ok()) break;
     brokers_reachable_.store(source->BrokersReachable(), std::memory_order_release);
     const bool idle = pending_.size() == before;
     MaybeLogProgress();
     MaybeUpdateLag();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
-    const bool full = pending_.size() >= options_.batch_max_events;
+    const bool full = pending_.size() >= capacity;
     const bool lingered =
         !pending_.empty() &&
         Clock::now() - first_pending_at_ >= std::chrono::milliseconds(options_.batch_linger_ms);

@@ -27,9 +27,11 @@ IngestPipeline::IngestPipeline(const DecoderOptions& decoder_options, StateStore
       dlq_(dlq),
       stats_(stats),
       clock_(std::move(clock)),
-      batch_(store) {}
+      batches_{MicroBatch(store), MicroBatch(store)},
+      batch_(&batches_[0]) {}
 
 IngestPipeline::~IngestPipeline() {
+  if (in_flight_) in_flight_->done.wait();  // Process always finishes its commits; be sure
   std::lock_guard<std::mutex> lock(requests_mu_);
   for (RetrainRequest& r : requests_) r.done.set_value(Unavailable("segd is stopping"));
 }
@@ -92,10 +94,9 @@ PartitionProgress& IngestPipeline::Working(const RawMessage& m) {
   TopicPartition tp{m.topic, m.partition};
   auto it = working_.find(tp);
   if (it != working_.end()) return it->second;
-  auto committed = progress_.find(tp);
+  auto applied = applied_.find(tp);
   return working_
-      .emplace(std::move(tp),
-               committed == progress_.end() ? PartitionProgress{} : committed->second)
+      .emplace(std::move(tp), applied == applied_.end() ? PartitionProgress{} : applied->second)
       .first->second;
 }
 
@@ -105,6 +106,7 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
   kind_.assign(messages.size(), kStale);
   rejections_.clear();
   working_.clear();  // here only a cursor per partition, to tell stale messages
+  applied_ = progress_;
   for (size_t i = 0; i < messages.size(); ++i) {
     const RawMessage& m = messages[i];
     PartitionProgress& p = Working(m);
@@ -127,9 +129,10 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
   return Status::Ok();
 }
 
-StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages, size_t begin) {
-  SEGD_RETURN_IF_ERROR(batch_.Prefetch(
-      std::span<const Event>(events_.data() + next_event_, event_count_ - next_event_)));
+StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages, size_t begin,
+                                            size_t good_events) {
+  SEGD_RETURN_IF_ERROR(
+      batch_->Prefetch(std::span<const Event>(events_.data() + next_event_, good_events)));
   for (size_t i = begin; i < messages.size(); ++i) {
     if (kind_[i] == kStale) {
       ++stale_count_;
@@ -143,10 +146,10 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       continue;
     }
     const Event& e = events_[next_event_++];
-    auto before = batch_.FindCustomer(e.subject);
+    auto before = batch_->FindCustomer(e.subject);
     if (!before.ok()) return before.status();
     const bool new_customer = *before == nullptr;
-    auto outcome = EventApplier::Apply(e, &batch_);
+    auto outcome = EventApplier::Apply(e, batch_);
     if (!outcome.ok()) return outcome.status();
     ++outcome_counts_[static_cast<size_t>(*outcome)];
     // The watermark moves with every accepted event, duplicates included: they are valid
@@ -157,7 +160,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       continue;
     }
     ++p.applied;
-    auto customer = batch_.FindCustomer(e.subject);
+    auto customer = batch_->FindCustomer(e.subject);
     if (!customer.ok()) return customer.status();
     if (new_customer && *customer != nullptr) ++working_customers_;
     if (working_live_.has_baseline()) {
@@ -169,14 +172,32 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
   return messages.size();
 }
 
-Status IngestPipeline::CommitWorking() {
-  for (const auto& [tp, p] : working_) batch_.SetProgress(tp, p);
-  if (working_live_.has_baseline()) batch_.PutMeta(kLiveModelKey, working_live_.Encode());
-  if (working_customers_ != customers_) {
-    batch_.PutMeta(kCustomersKey, EncodeCount(working_customers_));
+void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
+  for (const auto& [tp, p] : working_) {
+    batch_->SetProgress(tp, p);
+    applied_[tp] = p;
   }
+  if (working_live_.has_baseline()) batch_->PutMeta(kLiveModelKey, working_live_.Encode());
+  if (working_customers_ != applied_customers_) {
+    batch_->PutMeta(kCustomersKey, EncodeCount(working_customers_));
+  }
+  InFlight& f = in_flight_.emplace();
+  f.applied = {.progress = std::move(working_),
+               .live = working_live_,
+               .customers = working_customers_,
+               .outcomes = outcome_counts_,
+               .rejects = reject_counts_,
+               .stale = stale_count_,
+               .messages = message_count};
+  applied_live_ = std::move(working_live_);
+  applied_customers_ = working_customers_;
+  f.done = std::async(overlap ? std::launch::async : std::launch::deferred,
+                      [this, delta = batch_->Delta()] { return CommitDelta(delta); });
+}
+
+Status IngestPipeline::CommitDelta(const StateDelta& delta) {
   const auto start = std::chrono::steady_clock::now();
-  Status committed = store_->Commit(batch_.Delta());
+  Status committed = store_->Commit(delta);
   if (!committed.ok()) {
     // Never Unavailable: the caller treats a store failure as fatal, not as retryable.
     return committed.code() == StatusCode::kUnavailable ? Internal(committed.message()) : committed;
@@ -189,27 +210,59 @@ Status IngestPipeline::CommitWorking() {
   return Status::Ok();
 }
 
-Status IngestPipeline::Process(std::span<const RawMessage> messages) {
+Status IngestPipeline::FinishCommit() {
+  if (!in_flight_) return Status::Ok();
+  Status committed = in_flight_->done.get();
+  Applied applied = std::move(in_flight_->applied);
+  in_flight_.reset();
+  if (!committed.ok()) return committed;
+  Publish(std::move(applied));
+  return Status::Ok();
+}
+
+Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_batch_messages) {
   SEGD_RETURN_IF_ERROR(DecodeAll(messages));
   // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
   if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
   next_event_ = next_rejection_ = 0;
+  applied_live_ = live_;
+  applied_customers_ = customers_;
+  max_batch_messages = std::max<size_t>(1, max_batch_messages);
+  Status result;
   for (size_t begin = 0; begin < messages.size();) {
-    batch_.Reset();
+    // The other batch is the one in flight (or already committed): this one reads through it.
+    MicroBatch* previous = batch_;
+    batch_ = batch_ == &batches_[0] ? &batches_[1] : &batches_[0];
+    batch_->Reset();
+    batch_->SetPrevious(in_flight_ ? previous : nullptr);
     working_.clear();
-    working_live_ = live_;
-    working_customers_ = customers_;
+    working_live_ = applied_live_;
+    working_customers_ = applied_customers_;
     outcome_counts_.fill(0);
     reject_counts_.fill(0);
     stale_count_ = 0;
-    auto end = ApplyRange(messages, begin);
-    if (!end.ok()) return end.status();
-    SEGD_RETURN_IF_ERROR(CommitWorking());
-    Publish(*end - begin);
+    const size_t limit = begin + std::min(messages.size() - begin, max_batch_messages);
+    const size_t good = size_t(std::count(kind_.begin() + begin, kind_.begin() + limit, kGood));
+    auto end = ApplyRange(messages.first(limit), begin, good);
+    if (!end.ok()) {
+      result = end.status();
+      break;
+    }
+    // One commit at a time, in order: the previous one must be done before this one starts.
+    result = FinishCommit();
+    if (!result.ok()) break;
+    batch_->SetPrevious(nullptr);  // nothing reads through it from here on
+    StartCommit(*end - begin, /*overlap=*/*end < messages.size());
     begin = *end;
-    if (BootstrapDue(customers_)) SEGD_RETURN_IF_ERROR(Bootstrap());
+    if (BootstrapDue(applied_customers_)) {
+      result = FinishCommit();
+      if (result.ok()) result = Bootstrap();
+      if (!result.ok()) break;
+      applied_live_ = live_;
+    }
   }
-  return Status::Ok();
+  Status last = FinishCommit();  // never return with a commit running
+  return result.ok() ? last : result;
 }
 
 Status IngestPipeline::Bootstrap() {
@@ -273,18 +326,18 @@ Status IngestPipeline::RunRequestedWork() {
                                                                     : version.status();
 }
 
-void IngestPipeline::Publish(size_t message_count) {
-  for (auto& [tp, p] : working_) progress_[tp] = p;
-  live_ = std::move(working_live_);
-  customers_ = working_customers_;
+void IngestPipeline::Publish(Applied applied) {
+  for (auto& [tp, p] : applied.progress) progress_[tp] = p;
+  live_ = std::move(applied.live);
+  customers_ = applied.customers;
   PublishLiveSnapshot();
   constexpr auto r = std::memory_order_relaxed;
-  stats_->messages.fetch_add(message_count, r);
-  for (size_t i = 0; i < outcome_counts_.size(); ++i)
-    stats_->outcomes[i].fetch_add(outcome_counts_[i], r);
-  for (size_t i = 0; i < reject_counts_.size(); ++i)
-    stats_->rejected[i].fetch_add(reject_counts_[i], r);
-  stats_->stale_messages.fetch_add(stale_count_, r);
+  stats_->messages.fetch_add(applied.messages, r);
+  for (size_t i = 0; i < applied.outcomes.size(); ++i)
+    stats_->outcomes[i].fetch_add(applied.outcomes[i], r);
+  for (size_t i = 0; i < applied.rejects.size(); ++i)
+    stats_->rejected[i].fetch_add(applied.rejects[i], r);
+  stats_->stale_messages.fetch_add(applied.stale, r);
   if (stats_->batches.fetch_add(1, r) == 0) {
     stats_->first_commit_steady_ns.store(
         std::chrono::steady_clock::now().time_since_epoch().count(), r);

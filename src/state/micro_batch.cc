@@ -15,6 +15,25 @@ void MicroBatch::Reset() {
   dirty_customers_ = 0;
 }
 
+const std::optional<CustomerState>* MicroBatch::PreviousCustomer(std::string_view id) const {
+  if (previous_ == nullptr) return nullptr;
+  auto it = previous_->customers_.find(id);
+  return it == previous_->customers_.end() ? nullptr : &it->second.value;
+}
+
+const std::optional<OrderRecord>* MicroBatch::PreviousOrder(std::string_view key) const {
+  if (previous_ == nullptr) return nullptr;
+  auto it = previous_->orders_.find(key);
+  return it == previous_->orders_.end() ? nullptr : &it->second.value;
+}
+
+std::optional<bool> MicroBatch::PreviousEventSeen(std::string_view id) const {
+  if (previous_ == nullptr) return std::nullopt;
+  if (previous_->applied_events_.contains(id) || previous_->seen_events_.contains(id)) return true;
+  if (previous_->checked_events_.contains(id)) return false;
+  return std::nullopt;
+}
+
 Status MicroBatch::Prefetch(std::span<const Event> events) {
   std::vector<std::string> order_keys;
   std::vector<std::string_view> ids, customers, orders;
@@ -22,13 +41,28 @@ Status MicroBatch::Prefetch(std::span<const Event> events) {
   for (const Event& e : events) {
     if (!seen_events_.contains(e.id) && !checked_events_.contains(e.id) &&
         !applied_events_.contains(e.id)) {
-      ids.push_back(e.id);
+      if (auto seen = PreviousEventSeen(e.id)) {
+        (*seen ? seen_events_ : checked_events_).emplace(e.id);
+      } else {
+        ids.push_back(e.id);
+      }
     }
-    if (!customers_.contains(e.subject)) customers.push_back(e.subject);
+    if (!customers_.contains(e.subject)) {
+      if (const auto* p = PreviousCustomer(e.subject)) {
+        customers_.try_emplace(std::string(e.subject), Slot<CustomerState>{*p});
+      } else {
+        customers.push_back(e.subject);
+      }
+    }
     order_keys.push_back(OrderKey(e.subject, e.order_id));
   }
   for (const std::string& k : order_keys) {
-    if (!orders_.contains(k)) orders.push_back(k);
+    if (orders_.contains(k)) continue;
+    if (const auto* p = PreviousOrder(k)) {
+      orders_.try_emplace(k, Slot<OrderRecord>{*p});
+    } else {
+      orders.push_back(k);
+    }
   }
   std::vector<bool> has;
   SEGD_RETURN_IF_ERROR(store_->HasEvents(ids, &has));
@@ -51,6 +85,10 @@ Status MicroBatch::Prefetch(std::span<const Event> events) {
 StatusOr<bool> MicroBatch::EventSeen(std::string_view id) {
   if (applied_events_.contains(id) || seen_events_.contains(id)) return true;
   if (checked_events_.contains(id)) return false;
+  if (auto seen = PreviousEventSeen(id)) {
+    (*seen ? seen_events_ : checked_events_).emplace(id);
+    return *seen;
+  }
   std::vector<bool> has;
   SEGD_RETURN_IF_ERROR(store_->HasEvents({id}, &has));
   (has[0] ? seen_events_ : checked_events_).emplace(id);
@@ -61,6 +99,12 @@ void MicroBatch::MarkEventApplied(std::string_view event_id) { applied_events_.e
 
 StatusOr<const CustomerState*> MicroBatch::FindCustomer(std::string_view customer_id) {
   auto it = customers_.find(customer_id);
+  if (it == customers_.end() && PreviousCustomer(customer_id) != nullptr) {
+    it = customers_
+             .try_emplace(std::string(customer_id),
+                          Slot<CustomerState>{*PreviousCustomer(customer_id)})
+             .first;
+  }
   if (it == customers_.end()) {
     std::vector<std::optional<CustomerState>> out;
     SEGD_RETURN_IF_ERROR(store_->GetCustomers({customer_id}, &out));
@@ -72,6 +116,10 @@ StatusOr<const CustomerState*> MicroBatch::FindCustomer(std::string_view custome
 
 StatusOr<const OrderRecord*> MicroBatch::FindOrder(std::string_view order_key) {
   auto it = orders_.find(order_key);
+  if (it == orders_.end() && PreviousOrder(order_key) != nullptr) {
+    it = orders_.try_emplace(std::string(order_key), Slot<OrderRecord>{*PreviousOrder(order_key)})
+             .first;
+  }
   if (it == orders_.end()) {
     std::vector<std::optional<OrderRecord>> out;
     SEGD_RETURN_IF_ERROR(store_->GetOrders({order_key}, &out));
@@ -103,6 +151,12 @@ Status MicroBatch::ForEachOrder(
   std::map<std::string, OrderRecord, std::less<>> merged;
   SEGD_RETURN_IF_ERROR(store_->ScanOrders(
       customer_id, [&](std::string_view k, const OrderRecord& r) { merged.emplace(k, r); }));
+  if (previous_ != nullptr) {  // newer than the store, older than this batch
+    for (auto it = previous_->orders_.lower_bound(prefix);
+         it != previous_->orders_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+      if (it->second.value) merged[it->first] = *it->second.value;
+    }
+  }
   for (auto it = orders_.lower_bound(prefix);
        it != orders_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
     if (it->second.value) merged[it->first] = *it->second.value;

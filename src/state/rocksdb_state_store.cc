@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "segd/state/state_codec.h"
@@ -169,18 +170,28 @@ Status RocksDbStateStore::CheckFreeSpace() const {
 
 Status RocksDbStateStore::Commit(const StateDelta& delta) {
   SEGD_RETURN_IF_ERROR(CheckFreeSpace());
+  // Keys go into each memtable in sorted order: the skiplist keeps its insert position (splice)
+  // from one key to the next, so a sorted batch of random ids costs a fraction of the cache
+  // misses of the same ids in arrival order (the memtable insert dominated ingest).
+  auto customers = delta.customers;
+  auto orders = delta.orders;
+  auto event_ids = delta.event_ids;
+  const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::sort(customers.begin(), customers.end(), by_key);
+  std::sort(orders.begin(), orders.end(), by_key);
+  std::sort(event_ids.begin(), event_ids.end());
   rocksdb::WriteBatch batch;
-  for (const auto& [id, state] : delta.customers) {
+  for (const auto& [id, state] : customers) {
     scratch_.clear();
     EncodeCustomerState(*state, &scratch_);
     SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kCustomers], id, scratch_), "batch"));
   }
-  for (const auto& [key, record] : delta.orders) {
+  for (const auto& [key, record] : orders) {
     scratch_.clear();
     EncodeOrderRecord(*record, &scratch_);
     SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kOrders], key, scratch_), "batch"));
   }
-  for (std::string_view id : delta.event_ids) {
+  for (std::string_view id : event_ids) {
     SEGD_RETURN_IF_ERROR(FromRocks(batch.Put(cfs_[kEvents], id, rocksdb::Slice()), "batch"));
   }
   for (const auto& [tp, progress] : delta.progress) {

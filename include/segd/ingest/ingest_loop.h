@@ -17,7 +17,10 @@
 namespace segd {
 
 struct IngestLoopOptions {
-  size_t batch_max_events = 5000;
+  size_t batch_max_events = 5000;  // events per micro-batch (one atomic commit)
+  // Under backlog, up to this many full micro-batches are handed to the pipeline at once, so
+  // the commit of one overlaps applying the next (IngestPipeline::Process).
+  size_t batches_per_process = 4;
   int batch_linger_ms = 100;
   int poll_timeout_ms = 50;
   bool commit_offsets = true;            // report positions to Kafka for lag monitoring

@@ -3,7 +3,9 @@
 // thread.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -11,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -56,12 +59,16 @@ class IngestPipeline {
   // The offset to resume `tp` from: its committed next offset, or 0 if never seen.
   int64_t ResumeOffset(const TopicPartition& tp) const;
 
-  // Processes `messages` (any partitions, each partition's messages in offset order) as one
-  // micro-batch: one atomic commit, or two around a bootstrap fit. On success everything is
-  // committed; on error the same messages may be processed again: those below a partition's
-  // committed offset are skipped (counted as stale), as they were applied before. A dead-letter
-  // failure is kUnavailable (worth a retry); a store failure is anything else (fatal).
-  [[nodiscard]] Status Process(std::span<const RawMessage> messages);
+  // Processes `messages` (any partitions, each partition's messages in offset order) in
+  // micro-batches of at most `max_batch_messages`: each one atomic commit (a bootstrap fit also
+  // cuts one). The commit of a micro-batch runs on a second thread while the next one is
+  // applied (reads see the batch in flight first), so storage and decoding overlap; results do
+  // not depend on the split. On success everything is committed; on error the same messages
+  // may be processed again: those below a partition's committed offset are skipped (counted as
+  // stale), as they were applied before. A dead-letter failure is kUnavailable (worth a retry);
+  // a store failure is anything else (fatal).
+  [[nodiscard]] Status Process(std::span<const RawMessage> messages,
+                               size_t max_batch_messages = SIZE_MAX);
 
   // Thread-safe: asks for a new baseline fitted on the committed population at the current
   // watermark (segment ids matched to the current baseline's). The fit runs on the consumer
@@ -106,9 +113,29 @@ class IngestPipeline {
   Status DecodeAll(std::span<const RawMessage> messages);
   // Applies messages[begin..) and returns where it stopped: the end, or just after the event
   // that makes a bootstrap due.
-  StatusOr<size_t> ApplyRange(std::span<const RawMessage> messages, size_t begin);
-  Status CommitWorking();
-  void Publish(size_t message_count);
+  StatusOr<size_t> ApplyRange(std::span<const RawMessage> messages, size_t begin,
+                              size_t good_events);
+  // What a micro-batch changes besides the store, published once its commit is done.
+  struct Applied {
+    std::map<TopicPartition, PartitionProgress> progress;  // partitions it touched
+    LiveSegmentation live;
+    uint64_t customers = 0;
+    std::array<uint64_t, kApplyOutcomeCount> outcomes{};
+    std::array<uint64_t, kRejectReasonCount> rejects{};
+    uint64_t stale = 0;
+    size_t messages = 0;
+  };
+  struct InFlight {
+    Applied applied;
+    std::future<Status> done;
+  };
+  // Seals the working batch (progress, live model, counters) and starts its commit: on another
+  // thread when `overlap`, else when FinishCommit waits for it.
+  void StartCommit(size_t message_count, bool overlap);
+  // Waits for the commit in flight, if any, and publishes it.
+  Status FinishCommit();
+  Status CommitDelta(const StateDelta& delta);
+  void Publish(Applied applied);
   void PublishLiveSnapshot();
   bool BootstrapDue(uint64_t customers) const;
   // Fits, saves and switches to a new baseline (consumer thread).
@@ -121,15 +148,20 @@ class IngestPipeline {
   DeadLetterSink* dlq_;
   IngestStats* stats_;
   WallClock clock_;
-  MicroBatch batch_;
+  MicroBatch batches_[2];    // applied alternately: one applies while the other commits
+  MicroBatch* batch_;        // the one being applied
+  std::optional<InFlight> in_flight_;  // the other one's commit
   LiveSegmentation live_;          // committed
-  LiveSegmentation working_live_;  // this batch, copied from live_
+  LiveSegmentation applied_live_;  // as of the last applied batch (committed or in flight)
+  LiveSegmentation working_live_;  // this batch, copied from applied_live_
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const LiveSnapshot> snapshot_;          // guarded by snapshot_mu_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
-  std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from progress_
+  std::map<TopicPartition, PartitionProgress> applied_;   // as of the last applied batch
+  std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from applied_
   ModelLifecycleOptions options_;
   uint64_t customers_ = 0;          // committed
+  uint64_t applied_customers_ = 0;  // as of the last applied batch
   uint64_t working_customers_ = 0;  // this batch
   uint64_t bootstrap_at_ = 0;       // customers that make a bootstrap due (0: never)
   std::mutex requests_mu_;

@@ -1,6 +1,7 @@
 // The working set of one micro-batch: reads go through the batch's own writes, then values
-// prefetched from the store, then the store; writes stay here until Delta() hands them to
-// StateStore::Commit. Owned by the consumer thread.
+// prefetched from the store, then the previous batch (if one is set: committed or still being
+// committed), then the store; writes stay here until Delta() hands them to StateStore::Commit.
+// Owned by the consumer thread; while its commit runs on another thread a batch is only read.
 #pragma once
 
 #include <functional>
@@ -25,6 +26,12 @@ class MicroBatch {
 
   // Forgets everything, keeping allocated capacity.
   void Reset();
+
+  // The batch applied just before this one, whose commit may still be running: its values
+  // (read or written) are newer than the store's. Only read (never through its own previous),
+  // so it must stay unchanged until this batch is Reset or given another previous. nullptr:
+  // the store is up to date.
+  void SetPrevious(const MicroBatch* previous) { previous_ = previous; }
 
   // Loads, with one batched read per kind, what applying `events` will touch: their ids,
   // customers and orders. Optional (reads fall back to the store) but turns N point reads into
@@ -71,7 +78,14 @@ class MicroBatch {
     bool dirty = false;
   };
 
+  // What the previous batch knows of a key: nullptr if nothing (ask the store), else its value
+  // (an empty optional: known to be absent). Reads only.
+  const std::optional<CustomerState>* PreviousCustomer(std::string_view id) const;
+  const std::optional<OrderRecord>* PreviousOrder(std::string_view key) const;
+  std::optional<bool> PreviousEventSeen(std::string_view id) const;
+
   StateStore* store_;
+  const MicroBatch* previous_ = nullptr;
   std::unordered_map<std::string, Slot<CustomerState>, StringHash, std::equal_to<>> customers_;
   std::map<std::string, Slot<OrderRecord>, std::less<>> orders_;  // ordered for ForEachOrder
   IdSet seen_events_;                                             // applied before this batch
