@@ -214,8 +214,17 @@ rocksdb::ColumnFamilyOptions MakeCfOptions(const StorageOptions& o,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap misses for new keys
+  // Index and filters live in the block cache, so memory stays bounded by storage.block_cache_mb
+  // however large the store grows. Partitioned (4 KiB pieces under a pinned top level): with one
+  // whole filter block per file, a store larger than the cache re-read a full filter (hundreds
+  // of KiB) for almost every lookup (10M customers: 358 KiB read per event, 22k events/s).
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size = static_cast<size_t>(o.write_buffer_mb) << 20;
