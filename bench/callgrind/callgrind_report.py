@@ -19,7 +19,7 @@ STAGES = [
     ("apply (IngestPipeline::ApplyRange)", r"^segd::IngestPipeline::ApplyRange\("),
     ("  lookups per micro-batch (MicroBatch::Prefetch)", r"^segd::MicroBatch::Prefetch\("),
     ("  state semantics (EventApplier::Apply)", r"^segd::EventApplier::Apply\("),
-    ("commit (IngestPipeline::CommitWorking)", r"^segd::IngestPipeline::CommitWorking\("),
+    ("commit (IngestPipeline::CommitDelta)", r"^segd::IngestPipeline::CommitDelta\("),
     ("  RocksDB memtable inserts (MemTable::Add)", r"^rocksdb::MemTable::Add\("),
     ("  RocksDB WAL append (DBImpl::WriteToWAL)", r"^rocksdb::DBImpl::WriteToWAL\(.*WriteGroup"),
     ("  state encoding (StateCodec / Encode*)", r"^segd::Encode\w*\("),
