@@ -126,7 +126,9 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     MaybeLogProgress();
     MaybeUpdateLag();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
-    const bool full = pending_.size() >= capacity;
+    // The poll takes what the consumer's queue holds, up to `capacity`: several micro-batches
+    // under backlog, else fewer; one full micro-batch is enough to go (no waiting for more).
+    const bool full = pending_.size() >= options_.batch_max_events;
     const bool lingered =
         !pending_.empty() &&
         Clock::now() - first_pending_at_ >= std::chrono::milliseconds(options_.batch_linger_ms);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
@@ -31,7 +32,8 @@ IngestPipeline::IngestPipeline(const DecoderOptions& decoder_options, StateStore
       batch_(&batches_[0]) {}
 
 IngestPipeline::~IngestPipeline() {
-  if (in_flight_) in_flight_->done.wait();  // Process always finishes its commits; be sure
+  // Process always finishes its commits; be sure no thread still writes.
+  if (in_flight_ && in_flight_->done.valid()) in_flight_->done.wait();
   std::lock_guard<std::mutex> lock(requests_mu_);
   for (RetrainRequest& r : requests_) r.done.set_value(Unavailable("segd is stopping"));
 }
@@ -181,7 +183,20 @@ void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
   if (working_customers_ != applied_customers_) {
     batch_->PutMeta(kCustomersKey, EncodeCount(working_customers_));
   }
+  // The future exists before anything is recorded as in flight: if no thread can be started,
+  // the commit runs on this thread when FinishCommit waits for it.
+  const auto commit = [this, delta = batch_->Delta()] { return CommitDelta(delta); };
+  std::future<Status> done;
+  if (overlap) {
+    try {
+      done = std::async(std::launch::async, commit);
+    } catch (const std::system_error& e) {
+      spdlog::warn("commit on the calling thread: no thread for it ({})", e.what());
+    }
+  }
+  if (!done.valid()) done = std::async(std::launch::deferred, commit);
   InFlight& f = in_flight_.emplace();
+  f.done = std::move(done);
   f.applied = {.progress = std::move(working_),
                .live = working_live_,
                .customers = working_customers_,
@@ -191,8 +206,6 @@ void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
                .messages = message_count};
   applied_live_ = std::move(working_live_);
   applied_customers_ = working_customers_;
-  f.done = std::async(overlap ? std::launch::async : std::launch::deferred,
-                      [this, delta = batch_->Delta()] { return CommitDelta(delta); });
 }
 
 Status IngestPipeline::CommitDelta(const StateDelta& delta) {
@@ -252,7 +265,8 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     result = FinishCommit();
     if (!result.ok()) break;
     batch_->SetPrevious(nullptr);  // nothing reads through it from here on
-    StartCommit(*end - begin, /*overlap=*/*end < messages.size());
+    // Overlap only when another micro-batch follows at once (not before a bootstrap fit).
+    StartCommit(*end - begin, *end < messages.size() && !BootstrapDue(working_customers_));
     begin = *end;
     if (BootstrapDue(applied_customers_)) {
       result = FinishCommit();
@@ -262,6 +276,9 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     }
   }
   Status last = FinishCommit();  // never return with a commit running
+  if (!result.ok() && !last.ok()) {
+    spdlog::error("the commit in flight failed too: {}", last.ToString());
+  }
   return result.ok() ? last : result;
 }
 

@@ -69,7 +69,7 @@ class RocksDbStateStore : public StateStore {
   rocksdb::WriteOptions write_options_;
   std::string path_;
   int64_t min_free_mb_;
-  std::string scratch_;  // Commit's encoding buffer (Commit runs on one thread)
+  std::string scratch_;  // Commit's encoding buffer (commits never overlap)
 };
 
 template <typename T, typename Decode>

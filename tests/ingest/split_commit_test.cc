@@ -6,6 +6,7 @@
 #include <map>
 
 #include "segd/ingest/ingest_pipeline.h"
+#include "segd/model/baseline_trainer.h"
 #include "segd/state/rocksdb_state_store.h"
 #include "testing/temp_dir.h"
 #include "testing/test_history.h"
@@ -25,6 +26,25 @@ class CountingDeadLetters : public DeadLetterSink {
   int sent = 0;
 };
 
+// A fresh RocksDB store in a temp directory with a pipeline on it.
+struct Fresh {
+  testing::TempDir dir;
+  std::unique_ptr<StateStore> store;
+  IngestStats stats;
+  CountingDeadLetters dlq;
+  std::unique_ptr<IngestPipeline> p;
+
+  explicit Fresh(const ModelLifecycleOptions& options = {}) {
+    auto opened = OpenRocksDbStateStore({.path = dir.path() + "/db", .min_free_mb = 0});
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (!opened.ok()) return;
+    store = std::move(*opened);
+    p = std::make_unique<IngestPipeline>(DecoderOptions{}, store.get(), &dlq, &stats,
+                                         [] { return kNow; });
+    EXPECT_TRUE(p->Load(options).ok());
+  }
+};
+
 struct Dump {
   std::map<std::string, CustomerState> customers;
   std::map<std::string, OrderRecord> orders;
@@ -41,9 +61,8 @@ Dump DumpOf(StateStore& store) {
                   .ok());
   for (const auto& [id, s] : d.customers) {
     EXPECT_TRUE(store
-                    .ScanOrders(id, [&](std::string_view k, const OrderRecord& r) {
-                      d.orders.emplace(k, r);
-                    })
+                    .ScanOrders(id, [&](std::string_view k,
+                                        const OrderRecord& r) { d.orders.emplace(k, r); })
                     .ok());
   }
   return d;
@@ -82,13 +101,12 @@ TEST(SplitCommitTest, AnySplitGivesTheStateOfOneByOneApplication) {
 
   for (size_t split : {size_t(1), size_t(2), size_t(3), size_t(7), size_t(64), SIZE_MAX}) {
     SCOPED_TRACE("split " + std::to_string(split));
-    testing::TempDir dir;
-    auto store = OpenRocksDbStateStore({.path = dir.path() + "/db", .min_free_mb = 0});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    IngestStats stats;
-    CountingDeadLetters dlq;
-    IngestPipeline p({}, store->get(), &dlq, &stats, [] { return kNow; });
-    ASSERT_TRUE(p.Load().ok());
+    Fresh f;
+    ASSERT_NE(f.p, nullptr);
+    IngestStats& stats = f.stats;
+    IngestPipeline& p = *f.p;
+    auto* store = &f.store;
+    CountingDeadLetters& dlq = f.dlq;
     ASSERT_TRUE(p.Process(messages, split).ok());
     EXPECT_EQ(DumpOf(**store), expected);
     EXPECT_EQ(stats.applied(), history.size());
@@ -110,6 +128,43 @@ TEST(SplitCommitTest, AnySplitGivesTheStateOfOneByOneApplication) {
     ASSERT_TRUE(p.Process(messages, split).ok());
     EXPECT_EQ(stats.stale_messages.load(), messages.size());
     EXPECT_EQ(DumpOf(**store), expected);
+  }
+}
+
+// With a bootstrap at 120 customers and a live model: the baseline is fitted at the same event,
+// and the stored baseline, live model and customer count are identical whatever the split.
+TEST(SplitCommitTest, BootstrapAndLiveModelDoNotDependOnTheSplit) {
+  const auto history = testing::MakeHistory(400, 32);
+  size_t duplicates = 0;
+  const std::vector<RawMessage> messages = Stream(history, &duplicates);
+  const ModelLifecycleOptions options{.live = {.batch_events = 50},
+                                      .train = {.k = 3, .n_init = 2, .seed = 4},
+                                      .bootstrap_min_customers = 120};
+  struct Stored {
+    std::string baseline, live, customers;
+    bool operator==(const Stored&) const = default;
+  };
+  std::optional<Stored> first;
+  for (size_t split : {SIZE_MAX, size_t(1), size_t(5), size_t(64)}) {
+    SCOPED_TRACE("split " + std::to_string(split));
+    Fresh f(options);
+    ASSERT_NE(f.p, nullptr);
+    IngestStats& stats = f.stats;
+    IngestPipeline& p = *f.p;
+    auto* store = &f.store;
+    ASSERT_TRUE(p.Process(messages, split).ok());
+    EXPECT_EQ(stats.retrains[0].load(), 1u);  // one bootstrap
+    EXPECT_EQ(p.customers(), 400u);
+    auto baseline = LoadCurrentBaseline(**store);
+    ASSERT_TRUE(baseline.ok() && baseline->has_value());
+    (*baseline)->trained_unix_ms = 0;
+    auto live = (*store)->GetMeta("model/live");
+    auto customers = (*store)->GetMeta("stats/customers");
+    ASSERT_TRUE(live.ok() && live->has_value() && customers.ok() && customers->has_value());
+    const Stored stored{(*baseline)->Encode(), **live, **customers};
+    EXPECT_EQ(stored.live, p.live().Encode());  // what is published is what was committed
+    if (!first) first = stored;
+    EXPECT_EQ(stored, *first);
   }
 }
 

@@ -1,5 +1,6 @@
-// The durable StateStore on RocksDB. Commit must come from one thread (the consumer); reads are
-// safe from any thread concurrently with it.
+// The durable StateStore on RocksDB. Commits must not overlap (one at a time, in order; the
+// ingest pipeline runs each on its own thread, after the previous one returned); reads are safe
+// from any thread concurrently with a commit.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,6 @@
-// Durable per-customer state. Implementations are safe for one writer (the consumer thread,
-// which alone calls Commit) concurrent with any number of readers.
+// Durable per-customer state. Implementations are safe for one writer (commits never overlap:
+// the ingest pipeline issues them one at a time, in order, possibly each from a different
+// thread, so no thread-local state) concurrent with any number of readers.
 #pragma once
 
 #include <cstdint>
