@@ -148,12 +148,12 @@ class IngestPipeline {
   DeadLetterSink* dlq_;
   IngestStats* stats_;
   WallClock clock_;
-  MicroBatch batches_[2];    // applied alternately: one applies while the other commits
-  MicroBatch* batch_;        // the one being applied
+  MicroBatch batches_[2];              // applied alternately: one applies while the other commits
+  MicroBatch* batch_;                  // the one being applied
   std::optional<InFlight> in_flight_;  // the other one's commit
-  LiveSegmentation live_;          // committed
-  LiveSegmentation applied_live_;  // as of the last applied batch (committed or in flight)
-  LiveSegmentation working_live_;  // this batch, copied from applied_live_
+  LiveSegmentation live_;              // committed
+  LiveSegmentation applied_live_;      // as of the last applied batch (committed or in flight)
+  LiveSegmentation working_live_;      // this batch, copied from applied_live_
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const LiveSnapshot> snapshot_;          // guarded by snapshot_mu_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
