@@ -195,15 +195,15 @@ void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
     }
   }
   if (!done.valid()) done = std::async(std::launch::deferred, commit);
-  InFlight& f = in_flight_.emplace();
-  f.done = std::move(done);
-  f.applied = {.progress = std::move(working_),
-               .live = working_live_,
-               .customers = working_customers_,
-               .outcomes = outcome_counts_,
-               .rejects = reject_counts_,
-               .stale = stale_count_,
-               .messages = message_count};
+  // (Built as a whole: clang will not default-construct this nested aggregate here.)
+  in_flight_.emplace(InFlight{.applied = {.progress = std::move(working_),
+                                          .live = working_live_,
+                                          .customers = working_customers_,
+                                          .outcomes = outcome_counts_,
+                                          .rejects = reject_counts_,
+                                          .stale = stale_count_,
+                                          .messages = message_count},
+                              .done = std::move(done)});
   applied_live_ = std::move(working_live_);
   applied_customers_ = working_customers_;
 }
