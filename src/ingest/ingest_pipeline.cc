@@ -94,10 +94,10 @@ int64_t IngestPipeline::watermark_ms() const {
 PartitionProgress& IngestPipeline::Working(const RawMessage& m) {
   // Messages of one partition arrive together, so this map stays tiny.
   TopicPartition tp{m.topic, m.partition};
-  auto it = working_.find(tp);
-  if (it != working_.end()) return it->second;
+  auto it = working_.progress.find(tp);
+  if (it != working_.progress.end()) return it->second;
   auto applied = applied_.find(tp);
-  return working_
+  return working_.progress
       .emplace(std::move(tp), applied == applied_.end() ? PartitionProgress{} : applied->second)
       .first->second;
 }
@@ -107,8 +107,7 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
   event_count_ = 0;
   kind_.assign(messages.size(), kStale);
   rejections_.clear();
-  working_.clear();  // here only a cursor per partition, to tell stale messages
-  applied_ = progress_;
+  working_.progress.clear();  // here only a cursor per partition, to tell stale messages
   for (size_t i = 0; i < messages.size(); ++i) {
     const RawMessage& m = messages[i];
     PartitionProgress& p = Working(m);
@@ -137,14 +136,14 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       batch_->Prefetch(std::span<const Event>(events_.data() + next_event_, good_events)));
   for (size_t i = begin; i < messages.size(); ++i) {
     if (kind_[i] == kStale) {
-      ++stale_count_;
+      ++working_.stale;
       continue;
     }
     PartitionProgress& p = Working(messages[i]);
     p.next_offset = messages[i].offset + 1;
     if (kind_[i] == kRejected) {
       ++p.rejected;
-      ++reject_counts_[static_cast<size_t>(rejections_[next_rejection_++].reason)];
+      ++working_.rejects[static_cast<size_t>(rejections_[next_rejection_++].reason)];
       continue;
     }
     const Event& e = events_[next_event_++];
@@ -153,7 +152,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     const bool new_customer = *before == nullptr;
     auto outcome = EventApplier::Apply(e, batch_);
     if (!outcome.ok()) return outcome.status();
-    ++outcome_counts_[static_cast<size_t>(*outcome)];
+    ++working_.outcomes[static_cast<size_t>(*outcome)];
     // The watermark moves with every accepted event, duplicates included: they are valid
     // evidence that time has reached this point, and it only ever moves forward.
     p.watermark_ms = std::max(p.watermark_ms, e.time_ms);
@@ -164,24 +163,24 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     ++p.applied;
     auto customer = batch_->FindCustomer(e.subject);
     if (!customer.ok()) return customer.status();
-    if (new_customer && *customer != nullptr) ++working_customers_;
-    if (working_live_.has_baseline()) {
-      working_live_.Observe(**customer, p.watermark_ms);
-    } else if (BootstrapDue(working_customers_)) {
+    if (new_customer && *customer != nullptr) ++working_.customers;
+    if (working_.live.has_baseline()) {
+      working_.live.Observe(**customer, p.watermark_ms);
+    } else if (BootstrapDue(working_.customers)) {
       return i + 1;  // cut here: the baseline is fitted on exactly this state
     }
   }
   return messages.size();
 }
 
-void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
-  for (const auto& [tp, p] : working_) {
+void IngestPipeline::StartCommit(bool overlap) {
+  for (const auto& [tp, p] : working_.progress) {
     batch_->SetProgress(tp, p);
     applied_[tp] = p;
   }
-  if (working_live_.has_baseline()) batch_->PutMeta(kLiveModelKey, working_live_.Encode());
-  if (working_customers_ != applied_customers_) {
-    batch_->PutMeta(kCustomersKey, EncodeCount(working_customers_));
+  if (working_.live.has_baseline()) batch_->PutMeta(kLiveModelKey, working_.live.Encode());
+  if (working_.customers != applied_customers_) {
+    batch_->PutMeta(kCustomersKey, EncodeCount(working_.customers));
   }
   // The future exists before anything is recorded as in flight: if no thread can be started,
   // the commit runs on this thread when FinishCommit waits for it.
@@ -195,17 +194,9 @@ void IngestPipeline::StartCommit(size_t message_count, bool overlap) {
     }
   }
   if (!done.valid()) done = std::async(std::launch::deferred, commit);
-  // (Built as a whole: clang will not default-construct this nested aggregate here.)
-  in_flight_.emplace(InFlight{.applied = {.progress = std::move(working_),
-                                          .live = working_live_,
-                                          .customers = working_customers_,
-                                          .outcomes = outcome_counts_,
-                                          .rejects = reject_counts_,
-                                          .stale = stale_count_,
-                                          .messages = message_count},
-                              .done = std::move(done)});
-  applied_live_ = std::move(working_live_);
-  applied_customers_ = working_customers_;
+  applied_live_ = working_.live;
+  applied_customers_ = working_.customers;
+  in_flight_.emplace(InFlight{.effects = std::move(working_), .done = std::move(done)});
 }
 
 Status IngestPipeline::CommitDelta(const StateDelta& delta) {
@@ -226,20 +217,22 @@ Status IngestPipeline::CommitDelta(const StateDelta& delta) {
 Status IngestPipeline::FinishCommit() {
   if (!in_flight_) return Status::Ok();
   Status committed = in_flight_->done.get();
-  Applied applied = std::move(in_flight_->applied);
+  BatchEffects effects = std::move(in_flight_->effects);
   in_flight_.reset();
   if (!committed.ok()) return committed;
-  Publish(std::move(applied));
+  Publish(std::move(effects));
   return Status::Ok();
 }
 
 Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_batch_messages) {
+  // Nothing is in flight between calls: what is applied so far is what is committed.
+  applied_ = progress_;
+  applied_live_ = live_;
+  applied_customers_ = customers_;
   SEGD_RETURN_IF_ERROR(DecodeAll(messages));
   // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
   if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
   next_event_ = next_rejection_ = 0;
-  applied_live_ = live_;
-  applied_customers_ = customers_;
   max_batch_messages = std::max<size_t>(1, max_batch_messages);
   Status result;
   for (size_t begin = 0; begin < messages.size();) {
@@ -248,12 +241,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     batch_ = batch_ == &batches_[0] ? &batches_[1] : &batches_[0];
     batch_->Reset();
     batch_->SetPrevious(in_flight_ ? previous : nullptr);
-    working_.clear();
-    working_live_ = applied_live_;
-    working_customers_ = applied_customers_;
-    outcome_counts_.fill(0);
-    reject_counts_.fill(0);
-    stale_count_ = 0;
+    working_ = {.live = applied_live_, .customers = applied_customers_};
     const size_t limit = begin + std::min(messages.size() - begin, max_batch_messages);
     const size_t good = size_t(std::count(kind_.begin() + begin, kind_.begin() + limit, kGood));
     auto end = ApplyRange(messages.first(limit), begin, good);
@@ -266,7 +254,8 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     if (!result.ok()) break;
     batch_->SetPrevious(nullptr);  // nothing reads through it from here on
     // Overlap only when another micro-batch follows at once (not before a bootstrap fit).
-    StartCommit(*end - begin, *end < messages.size() && !BootstrapDue(working_customers_));
+    working_.messages = *end - begin;
+    StartCommit(*end < messages.size() && !BootstrapDue(working_.customers));
     begin = *end;
     if (BootstrapDue(applied_customers_)) {
       result = FinishCommit();
@@ -343,18 +332,18 @@ Status IngestPipeline::RunRequestedWork() {
                                                                     : version.status();
 }
 
-void IngestPipeline::Publish(Applied applied) {
-  for (auto& [tp, p] : applied.progress) progress_[tp] = p;
-  live_ = std::move(applied.live);
-  customers_ = applied.customers;
+void IngestPipeline::Publish(BatchEffects effects) {
+  for (auto& [tp, p] : effects.progress) progress_[tp] = p;
+  live_ = std::move(effects.live);
+  customers_ = effects.customers;
   PublishLiveSnapshot();
   constexpr auto r = std::memory_order_relaxed;
-  stats_->messages.fetch_add(applied.messages, r);
-  for (size_t i = 0; i < applied.outcomes.size(); ++i)
-    stats_->outcomes[i].fetch_add(applied.outcomes[i], r);
-  for (size_t i = 0; i < applied.rejects.size(); ++i)
-    stats_->rejected[i].fetch_add(applied.rejects[i], r);
-  stats_->stale_messages.fetch_add(applied.stale, r);
+  stats_->messages.fetch_add(effects.messages, r);
+  for (size_t i = 0; i < effects.outcomes.size(); ++i)
+    stats_->outcomes[i].fetch_add(effects.outcomes[i], r);
+  for (size_t i = 0; i < effects.rejects.size(); ++i)
+    stats_->rejected[i].fetch_add(effects.rejects[i], r);
+  stats_->stale_messages.fetch_add(effects.stale, r);
   if (stats_->batches.fetch_add(1, r) == 0) {
     stats_->first_commit_steady_ns.store(
         std::chrono::steady_clock::now().time_since_epoch().count(), r);

@@ -115,8 +115,9 @@ class IngestPipeline {
   // that makes a bootstrap due.
   StatusOr<size_t> ApplyRange(std::span<const RawMessage> messages, size_t begin,
                               size_t good_events);
-  // What a micro-batch changes besides the store, published once its commit is done.
-  struct Applied {
+  // What a micro-batch changes besides the store: built while it is applied, carried while its
+  // commit runs, published once the commit is done.
+  struct BatchEffects {
     std::map<TopicPartition, PartitionProgress> progress;  // partitions it touched
     LiveSegmentation live;
     uint64_t customers = 0;
@@ -126,16 +127,16 @@ class IngestPipeline {
     size_t messages = 0;
   };
   struct InFlight {
-    Applied applied;
+    BatchEffects effects;
     std::future<Status> done;
   };
-  // Seals the working batch (progress, live model, counters) and starts its commit: on another
-  // thread when `overlap`, else when FinishCommit waits for it.
-  void StartCommit(size_t message_count, bool overlap);
+  // Seals the working batch (progress, live model, customer count) and starts its commit: on
+  // another thread when `overlap`, else when FinishCommit waits for it.
+  void StartCommit(bool overlap);
   // Waits for the commit in flight, if any, and publishes it.
   Status FinishCommit();
   Status CommitDelta(const StateDelta& delta);
-  void Publish(Applied applied);
+  void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
   bool BootstrapDue(uint64_t customers) const;
   // Fits, saves and switches to a new baseline (consumer thread).
@@ -153,17 +154,17 @@ class IngestPipeline {
   std::optional<InFlight> in_flight_;  // the other one's commit
   LiveSegmentation live_;              // committed
   LiveSegmentation applied_live_;      // as of the last applied batch (committed or in flight)
-  LiveSegmentation working_live_;      // this batch, copied from applied_live_
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const LiveSnapshot> snapshot_;          // guarded by snapshot_mu_
   std::map<TopicPartition, PartitionProgress> progress_;  // committed
   std::map<TopicPartition, PartitionProgress> applied_;   // as of the last applied batch
-  std::map<TopicPartition, PartitionProgress> working_;   // this batch, copied from applied_
   ModelLifecycleOptions options_;
   uint64_t customers_ = 0;          // committed
   uint64_t applied_customers_ = 0;  // as of the last applied batch
-  uint64_t working_customers_ = 0;  // this batch
-  uint64_t bootstrap_at_ = 0;       // customers that make a bootstrap due (0: never)
+  // This batch: progress of the partitions it touches (from applied_), live model and customer
+  // count (from applied_live_ / applied_customers_), its counters.
+  BatchEffects working_;
+  uint64_t bootstrap_at_ = 0;  // customers that make a bootstrap due (0: never)
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};
@@ -172,9 +173,6 @@ class IngestPipeline {
   size_t next_event_ = 0, next_rejection_ = 0;  // cursors of ApplyRange
   std::vector<uint8_t> kind_;                   // per message: 0 stale, 1 good, 2 rejected
   std::vector<Rejection> rejections_;           // per rejected message, in message order
-  std::array<uint64_t, kApplyOutcomeCount> outcome_counts_{};
-  std::array<uint64_t, kRejectReasonCount> reject_counts_{};
-  uint64_t stale_count_ = 0;
 };
 
 }  // namespace segd
