@@ -22,12 +22,6 @@ namespace {
 using namespace segd;
 using namespace segd::bench;
 
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Internal("unexpected"); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 // Processes messages[begin, end) in micro-batches of `batch`.
 template <typename Process>
 void InBatches(const std::vector<RawMessage>& messages, size_t begin, size_t end, size_t batch,
@@ -69,7 +63,7 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
   } else {
     MemoryStateStore store;
-    NoDeadLetters dlq;
+    CountingDeadLetterSink dlq;
     IngestStats stats;
     IngestPipeline pipeline(DecoderOptions{}, &store, &dlq, &stats, Now2030);
     auto process = [&](std::span<const RawMessage> m) {

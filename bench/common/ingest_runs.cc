@@ -20,18 +20,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Generated histories are valid: a dead letter means the benchmark itself is broken.
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Internal("unexpected"); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 }  // namespace
 
 struct OneCoreIngest::Impl {
   std::unique_ptr<StateStore> store;
-  NoDeadLetters dlq;
+  CountingDeadLetterSink dlq;  // none expected: every run checks that all events applied
   IngestStats stats;
   std::unique_ptr<IngestPipeline> pipeline;
   size_t batch = 0;

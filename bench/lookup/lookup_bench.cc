@@ -28,12 +28,6 @@ using namespace segd;
 using segd::bench::RandomCustomer;
 const int64_t kNow = segd::bench::BenchNow();
 
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 struct WrkResult {
   double rps = 0, p50_ms = 0, p99_ms = 0;
   long errors = 0;
@@ -129,7 +123,7 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count());
 
   IngestStats stats;
-  NoDeadLetters dlq;
+  CountingDeadLetterSink dlq;
   IngestPipeline pipeline({}, store->get(), &dlq, &stats, [] { return kNow; });
   if (!pipeline.Load().ok()) return 1;
   SegdConfig config;

@@ -18,20 +18,6 @@ namespace {
 
 constexpr uint64_t kSilhouetteSeed = 7;  // the same sample of Ci for every model at a step
 
-// The study counts dead letters instead of sending them anywhere.
-class CountingDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override {
-    ++count_;
-    return Status::Ok();
-  }
-  Status Flush() override { return Status::Ok(); }
-  uint64_t count() const { return count_; }
-
- private:
-  uint64_t count_ = 0;
-};
-
 ScaledModel InOwnSpace(const BaselineModel& m) { return {&m.spec, &m.scaler, &m.centroids}; }
 
 // The unscaled feature rows of the population (customers with live orders) at `watermark_ms`.
@@ -121,7 +107,7 @@ class RetrainingStudy {
   const SimulateOptions& o_;
   ModelLifecycleOptions lifecycle_;
   MemoryStateStore store_;
-  CountingDeadLetters dlq_;
+  CountingDeadLetterSink dlq_;  // the study counts dead letters, sends them nowhere
   IngestStats stats_;
   std::unique_ptr<IngestPipeline> pipeline_;
   std::vector<RawMessage> chunk_;

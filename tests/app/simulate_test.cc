@@ -157,11 +157,7 @@ TEST(SimulateTest, DaemonOnlineAriAgreesWithTheOnlineCurve) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_GE(r->steps.size(), 26u);
 
-  class NoDeadLetters : public DeadLetterSink {
-   public:
-    Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
-    Status Flush() override { return Status::Ok(); }
-  } dlq;
+  CountingDeadLetterSink dlq;
   MemoryStateStore store;
   IngestStats stats;
   const auto clock = [] { return ParseRfc3339Ms("2030-01-01T00:00:00Z").value(); };

@@ -16,22 +16,12 @@ namespace {
 
 const int64_t kNow = ParseRfc3339Ms("2020-01-01T00:00:00Z").value();
 
-class CountingDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override {
-    ++sent;
-    return Status::Ok();
-  }
-  Status Flush() override { return Status::Ok(); }
-  int sent = 0;
-};
-
 // A fresh RocksDB store in a temp directory with a pipeline on it.
 struct Fresh {
   testing::TempDir dir;
   std::unique_ptr<StateStore> store;
   IngestStats stats;
-  CountingDeadLetters dlq;
+  CountingDeadLetterSink dlq;
   std::unique_ptr<IngestPipeline> p;
 
   explicit Fresh(const ModelLifecycleOptions& options = {}) {
@@ -106,14 +96,13 @@ TEST(SplitCommitTest, AnySplitGivesTheStateOfOneByOneApplication) {
     IngestStats& stats = f.stats;
     IngestPipeline& p = *f.p;
     auto* store = &f.store;
-    CountingDeadLetters& dlq = f.dlq;
     ASSERT_TRUE(p.Process(messages, split).ok());
     EXPECT_EQ(DumpOf(**store), expected);
     EXPECT_EQ(stats.applied(), history.size());
     EXPECT_EQ(stats.duplicates(), duplicates);
     EXPECT_EQ(stats.rejected_total(), rejected);
     EXPECT_EQ(stats.messages.load(), messages.size());
-    EXPECT_EQ(dlq.sent, int(rejected));
+    EXPECT_EQ(f.dlq.count(), rejected);
     const size_t batches = split == SIZE_MAX ? 1 : (messages.size() + split - 1) / split;
     EXPECT_EQ(stats.batches.load(), batches);
     EXPECT_EQ(p.ResumeOffset({"orders", 0}), int64_t(messages.size()));
