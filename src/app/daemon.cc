@@ -32,14 +32,6 @@ int64_t WallClockMs() {
       .count();
 }
 
-DecoderOptions ToDecoderOptions(const IngestConfig& c) {
-  DecoderOptions d;
-  d.max_event_bytes = static_cast<size_t>(c.max_event_bytes);
-  d.max_future_skew_ms = c.max_future_skew_seconds * 1000;
-  d.min_event_time_ms = *ParseRfc3339Ms(c.min_event_time);  // validated by the loader
-  return d;
-}
-
 IngestLoopOptions ToLoopOptions(const SegdConfig& c, const RunOptions& run) {
   IngestLoopOptions o;
   o.batch_max_events = static_cast<size_t>(c.ingest.batch_max_events);

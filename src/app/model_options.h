@@ -1,12 +1,22 @@
-// Turns the model section of the configuration into the options of the domain code that fits
-// and feeds models. Shared by `segd run` and `segd train`, so both fit the same way.
+// Turns the model and ingest sections of the configuration into the options of the domain code
+// that decodes events, fits and feeds models. Shared by `segd run`, `segd train` and `segd
+// simulate`, so all decode and fit the same way.
 #pragma once
 
 #include "segd/config/segd_config.h"
+#include "segd/event/event_time.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/model/baseline_trainer.h"
 
 namespace segd {
+
+inline DecoderOptions ToDecoderOptions(const IngestConfig& c) {
+  DecoderOptions d;
+  d.max_event_bytes = static_cast<size_t>(c.max_event_bytes);
+  d.max_future_skew_ms = c.max_future_skew_seconds * 1000;
+  d.min_event_time_ms = *ParseRfc3339Ms(c.min_event_time);  // validated by the loader
+  return d;
+}
 
 inline TrainOptions ToTrainOptions(const ModelConfig& m) {
   return {.k = m.k,

@@ -8,17 +8,13 @@
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/model/contingency_table.h"
-#include "segd/model/drift_evaluator.h"
 #include "segd/model/kmeans.h"
-#include "segd/model/nearest_centroid.h"
 #include "segd/state/memory_state_store.h"
 
 namespace segd {
 namespace {
 
 constexpr uint64_t kSilhouetteSeed = 7;  // the same sample of Ci for every model at a step
-
-ScaledModel InOwnSpace(const BaselineModel& m) { return {&m.spec, &m.scaler, &m.centroids}; }
 
 // The unscaled feature rows of the population (customers with live orders) at `watermark_ms`.
 StatusOr<RowMatrix> PopulationFeatures(StateStore& store, const FeatureSpec& spec,
@@ -43,11 +39,7 @@ RowMatrix Scaled(const RowMatrix& x, const Scaler& scaler) {
 }
 
 std::vector<int> Labels(const RowMatrix& scaled, const RowMatrix& centroids) {
-  std::vector<int> labels(static_cast<size_t>(scaled.rows()));
-  for (Eigen::Index i = 0; i < scaled.rows(); ++i) {
-    labels[size_t(i)] = NearestCentroid(centroids, scaled.row(i).data());
-  }
-  return labels;
+  return KMeansModel{.centroids = centroids}.Assign(scaled);
 }
 
 std::vector<double> Shares(const std::vector<int>& labels, int k) {
@@ -110,8 +102,8 @@ class RetrainingStudy {
   CountingDeadLetterSink dlq_;  // the study counts dead letters, sends them nowhere
   IngestStats stats_;
   std::unique_ptr<IngestPipeline> pipeline_;
-  std::vector<RawMessage> chunk_;
-  size_t next_ = 0;  // first event not fed yet
+  std::vector<RawMessage> messages_;  // Feed's, reused
+  size_t next_ = 0;                   // first event not fed yet
   int64_t step_ms_ = 0, clock_ms_ = 0;
   size_t total_ = 0, start_count_ = 0;
   BaselineModel m0_;
@@ -171,19 +163,15 @@ Status RetrainingStudy::ChooseSchedule() {
   return Status::Ok();
 }
 
-// Feeds every event before `until_ms` in micro-batches of the daemon's size (the result does
+// Feeds every event before `until_ms`, in micro-batches of the daemon's size (the result does
 // not depend on it: live mini-batches are cut by event count inside the pipeline).
 Status RetrainingStudy::Feed(IngestPipeline& pipeline, int64_t until_ms) {
-  while (next_ < events_.size() && events_[next_].time_ms < until_ms) {
-    chunk_.clear();
-    while (next_ < events_.size() && events_[next_].time_ms < until_ms &&
-           chunk_.size() < o_.batch_max_events) {
-      const TimedEvent& e = events_[next_];
-      chunk_.push_back({"simulate", 0, int64_t(next_), !e.key.empty(), e.key, e.json});
-      ++next_;
-    }
-    SEGD_RETURN_IF_ERROR(pipeline.Process(chunk_));
+  messages_.clear();
+  for (; next_ < events_.size() && events_[next_].time_ms < until_ms; ++next_) {
+    const TimedEvent& e = events_[next_];
+    messages_.push_back({"simulate", 0, int64_t(next_), !e.key.empty(), e.key, e.json});
   }
+  SEGD_RETURN_IF_ERROR(pipeline.Process(messages_, o_.batch_max_events));
   r_.rejected = dlq_.count();
   return Status::Ok();
 }
@@ -211,10 +199,6 @@ Status RetrainingStudy::Step(size_t i) {
   SEGD_RETURN_IF_ERROR(Feed(*pipeline_, ti));
   auto live = pipeline_->live_snapshot();
   if (!live || !live->baseline) return Internal("simulate: the live model has no baseline");
-  // The daemon's own drift evaluation, at ti.
-  auto online =
-      EvaluateDrift(store_, ti, InOwnSpace(m0_), {&m0_.spec, &m0_.scaler, &live->centroids});
-  if (!online.ok()) return online.status();
   auto mi = TrainBaseline(store_, ti, o_.model.spec, refit_, &m0_);
   if (!mi.ok()) return mi.status();
   auto x = PopulationFeatures(store_, o_.model.spec, ti);
@@ -227,8 +211,9 @@ Status RetrainingStudy::Step(size_t i) {
   const std::vector<int> mi_labels = Labels(in_mi, mi->centroids);
   SimulateStep& s = r_.steps.emplace_back();
   s.time_ms = ti;
-  s.customers = online->customers;
-  s.ari_online = online->ari;
+  s.customers = uint64_t(x->rows());
+  // What the daemon's drift evaluation at ti gives: the same population, features and labels.
+  s.ari_online = Ari(m0_labels, online_labels, k);
   s.ari_refit = Ari(m0_labels, mi_labels, k);
   s.share_m0 = Shares(m0_labels, k);
   s.share_refit = Shares(mi_labels, k);

@@ -14,8 +14,6 @@ constexpr double kLeft = 56, kRight = 190, kTop = 44, kBottom = 58;
 constexpr const char* kRefitColor = "#0072b2";
 constexpr const char* kOnlineColor = "#009e73";
 
-std::string Day(int64_t ms) { return FormatRfc3339(ms).substr(0, 10); }
-
 // Maps times and ARI values to the plot area and writes SVG elements.
 class Chart {
  public:
@@ -49,8 +47,9 @@ class Chart {
 
 // First days of months in (from, to], every 1, 2, 3, 6 or 12 months: at most one per 70 px.
 std::vector<int64_t> MonthTicks(int64_t from, int64_t to) {
-  const std::string first = Day(from);
-  int year = std::stoi(first.substr(0, 4)), month = std::stoi(first.substr(5, 2));
+  const std::string first = FormatDay(from);
+  int64_t year = std::stoi(first.substr(0, 4));
+  unsigned month = unsigned(std::stoi(first.substr(5, 2)));
   const double months = double(to - from) / (30.44 * kMillisPerDay);
   int every = 12;
   for (int m : {1, 2, 3, 6}) {
@@ -65,9 +64,7 @@ std::vector<int64_t> MonthTicks(int64_t from, int64_t to) {
       month = 1;
       ++year;
     }
-    char text[32];
-    std::snprintf(text, sizeof(text), "%04d-%02d-01T00:00:00Z", year, month);
-    t = *ParseRfc3339Ms(text);
+    t = DaysFromCivil(year, month, 1) * kMillisPerDay;
     if (t <= to && (month - 1) % every == 0) ticks.push_back(t);
   }
   return ticks;
@@ -77,7 +74,7 @@ void DrawAxes(const SimulateResult& r, Chart& c) {
   c.Add(
       "<text x=\"%.0f\" y=\"24\" font-size=\"15\">ARI of M0 (fitted %s) against Mi on the "
       "population at each step</text>\n",
-      kLeft, Day(r.start_ms).c_str());
+      kLeft, FormatDay(r.start_ms).c_str());
   for (int i = 0; i <= 10; ++i) {
     const double v = c.low() + (1.0 - c.low()) * i / 10.0, y = c.Y(v);
     c.Add("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n", kLeft,
@@ -88,7 +85,7 @@ void DrawAxes(const SimulateResult& r, Chart& c) {
     c.Add("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n", c.X(t),
           c.X(t), kTop, c.bottom());
     c.Add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", c.X(t), c.bottom() + 16,
-          Day(t).substr(0, 7).c_str());
+          FormatDay(t).substr(0, 7).c_str());
   }
   c.Add(
       "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">"
@@ -158,7 +155,7 @@ void DrawRetrainPoints(const SimulateResult& r, double threshold, Chart& c) {
       c.Add(
           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"%s\" "
           "stroke-width=\"2\"><title>retrain due %s (ARI %.3f)</title></circle>\n",
-          c.X(s.time_ms), c.Y(ari), color, Day(s.time_ms).c_str(), ari);
+          c.X(s.time_ms), c.Y(ari), color, FormatDay(s.time_ms).c_str(), ari);
     }
   }
   const RetrainInterval& in = r.interval;
@@ -168,7 +165,7 @@ void DrawRetrainPoints(const SimulateResult& r, double threshold, Chart& c) {
     c.Add(
         "<path d=\"M%.1f %.1f l-5 9 h10 z\" fill=\"#555\"><title>retrain %s (every %.0f days)"
         "</title></path>\n",
-        c.X(t), c.bottom() + 22, Day(t).c_str(), in.median_days);
+        c.X(t), c.bottom() + 22, FormatDay(t).c_str(), in.median_days);
   }
   c.Add(
       "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">&#9650; recommended retraining every %.0f days "

@@ -17,47 +17,26 @@
 namespace segd {
 namespace {
 
-StatusOr<int64_t> ParseDay(const std::string& text, const char* flag) {
-  auto t = ParseRfc3339Ms(text.size() == 10 ? text + "T00:00:00Z" : text);
-  if (!t) return InvalidArgument(std::string(flag) + ": '" + text + "' is not YYYY-MM-DD");
-  return *t;
-}
-
 StatusOr<HistorySource> HistoryFrom(const SimulateArgs& a) {
   if (!a.generate) return HistorySource{.jsonl_path = a.jsonl, .olist_dir = a.olist_dir};
-  GeneratorOptions g = a.generator;  // the dates as segd-replay generate reads them
-  auto from = ParseDay(a.history_start, "--history-start");
-  auto to = ParseDay(a.history_end, "--history-end");
-  if (!from.ok()) return from.status();
-  if (!to.ok()) return to.status();
-  g.start_ms = *from;
-  g.end_ms = *to + kMillisPerDay - 1000;
-  if (!a.drift_start.empty()) {
-    auto d = ParseDay(a.drift_start, "--drift-start");
-    auto kind = ParseDriftKind(a.drift_kind);
-    if (!d.ok()) return d.status();
-    if (!kind.ok()) return kind.status();
-    g.drift_start_ms = *d;
-    g.drift = *kind;
-  }
-  return HistorySource{.generator = g};
+  auto g = WithDays(a.generator, a.days);
+  if (!g.ok()) return g.status();
+  return HistorySource{.generator = *g};
 }
 
 // The daemon's model, ingest and drift settings, as `segd run` would use them.
 StatusOr<SimulateOptions> OptionsFrom(const SegdConfig& config, const SimulateArgs& a) {
   SimulateOptions o;
   o.model = ToLifecycleOptions(config.model);
-  o.decoder.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes);
-  o.decoder.max_future_skew_ms = config.ingest.max_future_skew_seconds * 1000;
-  o.decoder.min_event_time_ms = *ParseRfc3339Ms(config.ingest.min_event_time);  // validated
+  o.decoder = ToDecoderOptions(config.ingest);
   o.batch_max_events = static_cast<size_t>(config.ingest.batch_max_events);
   o.step_days = a.step_days;
   o.starts = a.starts;
   o.threshold = a.threshold.value_or(config.drift.threshold);
   o.critical = a.critical.value_or(config.drift.critical);
   if (!a.start.empty()) {
-    auto t = ParseDay(a.start, "--start");
-    if (!t.ok()) return t.status();
+    auto t = ParseDayMs(a.start);
+    if (!t) return InvalidArgument("--start: '" + a.start + "' is not YYYY-MM-DD");
     o.start_ms = *t;
   }
   if (a.progress || isatty(STDERR_FILENO)) {
@@ -134,16 +113,16 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateArgs* a) {
   sim->add_option("--customers", a->generator.customers, "generator customers")
       ->capture_default_str()
       ->needs(gen);
-  sim->add_option("--history-start", a->history_start, "generator first day (YYYY-MM-DD)")
+  sim->add_option("--history-start", a->days.start, "generator first day (YYYY-MM-DD)")
       ->capture_default_str()
       ->needs(gen);
-  sim->add_option("--history-end", a->history_end, "generator last day (YYYY-MM-DD)")
+  sim->add_option("--history-end", a->days.end, "generator last day (YYYY-MM-DD)")
       ->capture_default_str()
       ->needs(gen);
-  sim->add_option("--drift-start,--drift-from", a->drift_start,
+  sim->add_option("--drift-start,--drift-from", a->days.drift_start,
                   "generator: behaviour changes from this day (YYYY-MM-DD)")
       ->needs(gen);
-  sim->add_option("--drift-kind", a->drift_kind, "generator: spend_shift | frequency_shift")
+  sim->add_option("--drift-kind", a->days.drift_kind, "generator: spend_shift | frequency_shift")
       ->capture_default_str()
       ->needs(gen);
   sim->add_option("--drift-factor", a->generator.drift_factor, "generator: size of the change")

@@ -20,9 +20,8 @@ struct SimulateArgs {
   std::string jsonl, olist_dir;
   bool generate = false;
   GeneratorOptions generator;  // seed, customers, drift_factor; dates below
-  std::string history_start = "2016-09-01", history_end = "2018-10-17";  // as segd-replay
-  std::string drift_start, drift_kind = "spend_shift";
-  std::string start;  // t0, YYYY-MM-DD ("": a year in)
+  GeneratorDays days;          // as segd-replay generate reads them
+  std::string start;           // t0, YYYY-MM-DD ("": a year in)
   double step_days = 14;
   int starts = 0;                             // 0: every step over the first half
   std::optional<double> threshold, critical;  // unset: drift.threshold, drift.critical

@@ -17,18 +17,14 @@ void Append(const Event& e, int offset_minutes, std::vector<TimedEvent>* out) {
   AppendEventJson(e, &t.json, offset_minutes);
 }
 
-// The subject and time of a contract line, or nullopt if the decoder rejects it. The key is not
-// known yet (it is the subject), so a key mismatch is decoded again with the subject as key.
+// The subject and time of a contract line, or nullopt if its envelope is rejected. Decoded
+// without a key, the decoder stops at the key check (the key is the subject, not known yet):
+// what the pipeline rejects in the data later, it rejects with the real reason.
 std::optional<Event> DecodeLine(EventDecoder& decoder, std::string_view line) {
   constexpr int64_t kNoFutureGuard = INT64_MAX / 2;
   Event e;
   auto rejected = decoder.Decode(nullptr, line, kNoFutureGuard, &e);
-  if (rejected && rejected->reason == RejectReason::kKeyMismatch) {
-    const std::string subject = e.subject;
-    const std::string_view key(subject);
-    rejected = decoder.Decode(&key, line, kNoFutureGuard, &e);
-  }
-  if (rejected) return std::nullopt;
+  if (rejected && rejected->reason != RejectReason::kKeyMismatch) return std::nullopt;
   return e;
 }
 

@@ -7,8 +7,6 @@
 namespace segd {
 namespace {
 
-std::string Day(int64_t ms) { return FormatRfc3339(ms).substr(0, 10); }
-
 std::string Format(const char* fmt, auto... args) {
   char buf[512];
   std::snprintf(buf, sizeof(buf), fmt, args...);
@@ -17,7 +15,8 @@ std::string Format(const char* fmt, auto... args) {
 
 std::string FirstBelow(const SimulateResult& r, const std::optional<int64_t>& when) {
   if (!when) return "never";
-  return Day(*when) + Format(" (%.0f days after t0)", double(*when - r.start_ms) / kMillisPerDay);
+  return FormatDay(*when) +
+         Format(" (%.0f days after t0)", double(*when - r.start_ms) / kMillisPerDay);
 }
 
 std::string Crossings(const SimulateResult& r, double threshold, double critical) {
@@ -32,9 +31,9 @@ std::string Crossings(const SimulateResult& r, double threshold, double critical
 std::string Recommendation(const SimulateResult& r, double threshold) {
   const RetrainInterval& in = r.interval;
   if (in.starts == 0) return "";
-  const std::string starts =
-      Format("%d start date%s %s .. %s", in.starts, in.starts == 1 ? "" : "s",
-             Day(r.starts.front().start_ms).c_str(), Day(r.starts.back().start_ms).c_str());
+  const std::string starts = Format(
+      "%d start date%s %s .. %s", in.starts, in.starts == 1 ? "" : "s",
+      FormatDay(r.starts.front().start_ms).c_str(), FormatDay(r.starts.back().start_ms).c_str());
   if (in.censored == in.starts) {
     return Format(
         "recommended retraining interval: none within the history (refit ARI stayed >= %.2f "
@@ -64,9 +63,9 @@ std::string SimulateCsv(const SimulateResult& r) {
   }
   out += "\n";
   for (const SimulateStep& s : r.steps) {
-    out += Day(s.time_ms) + Format(",%llu,%.6f,%.6f,%.6f,%.6f,%.6f",
-                                   (unsigned long long)s.customers, s.ari_refit, s.ari_online,
-                                   s.silhouette_m0, s.silhouette_refit, s.silhouette_online);
+    out += FormatDay(s.time_ms) + Format(",%llu,%.6f,%.6f,%.6f,%.6f,%.6f",
+                                         (unsigned long long)s.customers, s.ari_refit, s.ari_online,
+                                         s.silhouette_m0, s.silhouette_refit, s.silhouette_online);
     for (const auto* shares : {&s.share_m0, &s.share_refit, &s.share_online}) {
       for (double v : *shares) out += Format(",%.6f", v);
     }
@@ -79,7 +78,7 @@ std::string SimulateReport(const SimulateResult& r, double threshold, double cri
   std::string out = Format(
       "segd simulate: %llu events (%llu dead-lettered); M0 fitted %s on %llu customers, k=%d; "
       "%zu steps of %.0f days\n",
-      (unsigned long long)r.events, (unsigned long long)r.rejected, Day(r.start_ms).c_str(),
+      (unsigned long long)r.events, (unsigned long long)r.rejected, FormatDay(r.start_ms).c_str(),
       (unsigned long long)r.c0_customers, r.k, r.steps.size(), r.step_days);
   out += Crossings(r, threshold, critical);
   if (!r.steps.empty()) {
@@ -87,7 +86,7 @@ std::string SimulateReport(const SimulateResult& r, double threshold, double cri
     out += Format(
         "last step %s: %llu customers; ARI refit %.3f, online %.3f; silhouette M0 %.3f, refit "
         "%.3f, online %.3f\n",
-        Day(s.time_ms).c_str(), (unsigned long long)s.customers, s.ari_refit, s.ari_online,
+        FormatDay(s.time_ms).c_str(), (unsigned long long)s.customers, s.ari_refit, s.ari_online,
         s.silhouette_m0, s.silhouette_refit, s.silhouette_online);
   }
   return out + Recommendation(r, threshold);

@@ -1,6 +1,7 @@
 #include "segd/event/event_time.h"
 
 #include <cstdio>
+#include <string>
 
 namespace segd {
 namespace {
@@ -120,5 +121,12 @@ std::string FormatRfc3339(int64_t epoch_ms, int offset_minutes) {
   }
   return buf;
 }
+
+std::optional<int64_t> ParseDayMs(std::string_view text) {
+  if (text.size() != 10) return ParseRfc3339Ms(text);
+  return ParseRfc3339Ms(std::string(text) + "T00:00:00Z");
+}
+
+std::string FormatDay(int64_t epoch_ms) { return FormatRfc3339(epoch_ms).substr(0, 10); }
 
 }  // namespace segd

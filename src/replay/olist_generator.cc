@@ -171,6 +171,29 @@ StatusOr<DriftKind> ParseDriftKind(const std::string& name) {
   return InvalidArgument("drift kind '" + name + "' is not none, spend_shift or frequency_shift");
 }
 
+StatusOr<GeneratorOptions> WithDays(GeneratorOptions o, const GeneratorDays& days) {
+  const auto day = [](const std::string& text, const char* what) -> StatusOr<int64_t> {
+    auto t = ParseDayMs(text);
+    if (!t) return InvalidArgument(std::string(what) + " '" + text + "' is not YYYY-MM-DD");
+    return *t;
+  };
+  auto start = day(days.start, "first day");
+  if (!start.ok()) return start.status();
+  auto end = day(days.end, "last day");
+  if (!end.ok()) return end.status();
+  o.start_ms = *start;
+  o.end_ms = *end + kMillisPerDay - 1000;
+  if (!days.drift_start.empty()) {
+    auto drift = day(days.drift_start, "drift start");
+    if (!drift.ok()) return drift.status();
+    auto kind = ParseDriftKind(days.drift_kind);
+    if (!kind.ok()) return kind.status();
+    o.drift_start_ms = *drift;
+    o.drift = *kind;
+  }
+  return o;
+}
+
 OlistGenerator::OlistGenerator(GeneratorOptions options) : options_(options) {}
 
 Status OlistGenerator::Generate(const std::function<Status(const Event&)>& sink) {

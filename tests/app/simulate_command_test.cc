@@ -24,7 +24,7 @@ TEST(SimulateCommandTest, WritesCurveChartAndReport) {
   SimulateArgs args;
   args.generate = true;
   args.generator.customers = 3000;
-  args.drift_start = "2018-03-01";
+  args.days.drift_start = "2018-03-01";
   args.step_days = 28;
   args.out_dir = dir.Sub("out");
   SegdConfig config;

@@ -166,13 +166,11 @@ TEST(SimulateTest, DaemonOnlineAriAgreesWithTheOnlineCurve) {
     messages.push_back({"orders", 3, int64_t(i), true, (*events)[i].key, (*events)[i].json});
   }
   size_t next = 0;
-  auto feed = [&](IngestPipeline& p, int64_t until) {
-    while (next < messages.size() && (*events)[next].time_ms < until) {
-      size_t end = next;
-      while (end < messages.size() && end - next < 777 && (*events)[end].time_ms < until) ++end;
-      ASSERT_TRUE(p.Process(std::span(messages).subspan(next, end - next)).ok());
-      next = end;
-    }
+  auto feed = [&](IngestPipeline& p, int64_t until) {  // micro-batches of 777, not simulate's
+    size_t end = next;
+    while (end < messages.size() && (*events)[end].time_ms < until) ++end;
+    ASSERT_TRUE(p.Process(std::span(messages).subspan(next, end - next), 777).ok());
+    next = end;
   };
   ModelLifecycleOptions lifecycle = ToLifecycleOptions(config->model);
   lifecycle.bootstrap_min_customers = 0;

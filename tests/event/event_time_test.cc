@@ -34,5 +34,13 @@ TEST(EventTimeTest, FormatRoundTrips) {
   EXPECT_EQ(FormatRfc3339(1506941793007), "2017-10-02T10:56:33.007Z");
 }
 
+TEST(EventTimeTest, DaysAsCommandLinesTakeThem) {
+  EXPECT_EQ(ParseDayMs("2018-03-01"), ParseRfc3339Ms("2018-03-01T00:00:00Z"));
+  EXPECT_EQ(ParseDayMs("2018-03-01T12:00:00-03:00"), ParseRfc3339Ms("2018-03-01T15:00:00Z"));
+  EXPECT_EQ(ParseDayMs("2018-3-1"), std::nullopt);
+  EXPECT_EQ(ParseDayMs("2018-02-30"), std::nullopt);
+  EXPECT_EQ(FormatDay(*ParseRfc3339Ms("2018-03-01T23:59:59.999Z")), "2018-03-01");
+}
+
 }  // namespace
 }  // namespace segd

@@ -84,12 +84,6 @@ class Output {
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
-StatusOr<int64_t> Date(const std::string& text, const char* flag) {
-  auto t = ParseRfc3339Ms(text.size() == 10 ? text + "T00:00:00Z" : text);
-  if (!t) return InvalidArgument(std::string(flag) + ": '" + text + "' is not YYYY-MM-DD");
-  return *t;
-}
-
 int Fail(const Status& s) {
   std::fprintf(stderr, "\nsegd-replay: %s\n", s.ToString().c_str());
   return 1;
@@ -111,14 +105,15 @@ int main(int argc, char** argv) {
   app.add_option("--limit", limit, "stop after this many events");
 
   GeneratorOptions g;
-  std::string start = "2016-09-01", end = "2018-10-17", drift_start, drift_kind = "spend_shift";
+  GeneratorDays days;
   CLI::App* gen = app.add_subcommand("generate", "a generated Olist-like history");
   gen->add_option("--seed", g.seed)->capture_default_str();
   gen->add_option("--customers", g.customers)->capture_default_str();
-  gen->add_option("--start", start, "first day (YYYY-MM-DD)")->capture_default_str();
-  gen->add_option("--end", end, "last day (YYYY-MM-DD)")->capture_default_str();
-  gen->add_option("--drift-start", drift_start, "behaviour changes from this day (YYYY-MM-DD)");
-  gen->add_option("--drift-kind", drift_kind, "spend_shift | frequency_shift")
+  gen->add_option("--start", days.start, "first day (YYYY-MM-DD)")->capture_default_str();
+  gen->add_option("--end", days.end, "last day (YYYY-MM-DD)")->capture_default_str();
+  gen->add_option("--drift-start", days.drift_start,
+                  "behaviour changes from this day (YYYY-MM-DD)");
+  gen->add_option("--drift-kind", days.drift_kind, "spend_shift | frequency_shift")
       ->capture_default_str();
   gen->add_option("--drift-factor", g.drift_factor)->capture_default_str();
 
@@ -144,19 +139,9 @@ int main(int argc, char** argv) {
   };
   Status status;
   if (*gen) {
-    auto s = Date(start, "--start"), e = Date(end, "--end");
-    if (!s.ok()) return Fail(s.status());
-    if (!e.ok()) return Fail(e.status());
-    g.start_ms = *s;
-    g.end_ms = *e + kMillisPerDay - 1000;
-    if (!drift_start.empty()) {
-      auto d = Date(drift_start, "--drift-start");
-      auto k = ParseDriftKind(drift_kind);
-      if (!d.ok()) return Fail(d.status());
-      if (!k.ok()) return Fail(k.status());
-      g.drift_start_ms = *d;
-      g.drift = *k;
-    }
+    auto dated = WithDays(g, days);
+    if (!dated.ok()) return Fail(dated.status());
+    g = *dated;
     status = OlistGenerator(g).Generate([&](const Event& e) { return send_event(e, 0); });
   } else if (*olist) {
     OlistReport report;

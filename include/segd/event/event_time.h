@@ -17,6 +17,12 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text);
 // "...-03:00"). Milliseconds are omitted when zero.
 std::string FormatRfc3339(int64_t epoch_ms, int offset_minutes = 0);
 
+// A day as command lines take it: "YYYY-MM-DD" (midnight UTC) or a full RFC 3339 timestamp.
+std::optional<int64_t> ParseDayMs(std::string_view text);
+
+// "YYYY-MM-DD" of the UTC day holding `epoch_ms`.
+std::string FormatDay(int64_t epoch_ms);
+
 // Days since 1970-01-01 for a proleptic Gregorian date (month 1..12, day 1..31).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 

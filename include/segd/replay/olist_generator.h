@@ -33,6 +33,16 @@ struct GeneratorOptions {
 // Parses "none", "spend_shift", "frequency_shift".
 [[nodiscard]] StatusOr<DriftKind> ParseDriftKind(const std::string& name);
 
+// The generator's dates as command lines take them (segd-replay generate, segd simulate
+// --generate): first and last day, both included, and a drift from `drift_start` (if not empty)
+// of kind `drift_kind`. Days are YYYY-MM-DD or RFC 3339 timestamps.
+struct GeneratorDays {
+  std::string start = "2016-09-01", end = "2018-10-17";
+  std::string drift_start, drift_kind = "spend_shift";
+};
+[[nodiscard]] StatusOr<GeneratorOptions> WithDays(GeneratorOptions options,
+                                                  const GeneratorDays& days);
+
 class OlistGenerator {
  public:
   explicit OlistGenerator(GeneratorOptions options);
