@@ -64,6 +64,10 @@ class FaultyReads : public StateStore {
     if (fail_reads) return IoError("injected read error");
     return inner_->GetMeta(name);
   }
+  Status ScanMeta(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_->ScanMeta(prefix, from, fn);
+  }
   Status Commit(const StateDelta& delta) override { return inner_->Commit(delta); }
 
  private:
