@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "app/drift_api.h"
 #include "segd/config/segd_config.h"
 #include "segd/http/http_server.h"
 #include "segd/ingest/ingest_pipeline.h"
@@ -21,7 +22,8 @@ struct ApiSources {
   const IngestStats* stats = nullptr;  // watermark, customers
   std::function<DriftStatus()> drift;  // the last evaluation
   std::function<std::string()> not_ready_reason;
-  std::function<std::string()> metrics;  // Prometheus text exposition
+  std::function<std::string()> metrics;         // Prometheus text exposition
+  const DriftHistory* drift_history = nullptr;  // GET /v1/drift (nullptr: 404)
 };
 
 class Api {
@@ -41,6 +43,7 @@ class Api {
 
   SegdConfig config_;
   ApiSources sources_;
+  std::optional<DriftApi> drift_api_;  // when sources.drift_history is set
 };
 
 // Equal strings, in time that depends only on the length of `expected`.

@@ -97,7 +97,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                          .stats = &stats,
                          .drift = [&drift] { return drift.status(); },
                          .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
-                         .metrics = [&metrics] { return metrics.Scrape(); }});
+                         .metrics = [&metrics] { return metrics.Scrape(); },
+                         .drift_history = &drift.history()});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {
@@ -109,8 +110,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   }
   const std::string host = config.http.bind.substr(0, config.http.bind.rfind(':'));
   spdlog::info(
-      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /metrics, /livez, "
-      "/readyz; admin {})",
+      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /v1/drift, /metrics, "
+      "/livez, /readyz; admin {})",
       host, (*http)->port(), config.http.admin_token.empty() ? "disabled" : "enabled");
   auto source = NewKafkaMessageSource(config.kafka, &loop);
   if (!source.ok()) {

@@ -55,7 +55,7 @@ class IngestPipeline {
   // Reports every crossing of a boundary every `every_ms` of event time (from the Unix epoch) to
   // `listener`, which must outlive the pipeline: the micro-batch is cut before the first event
   // at or past the boundary, so the listener sees the state as of the boundary whatever the
-  // batch sizes (see EventTimeBoundaryListener). Call before Load; 0 or nullptr: no schedule.
+  // batch sizes (see EventTimeBoundaryListener). Call before Process; 0 or nullptr: none.
   void SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener);
 
   // Loads committed progress of every partition, the current baseline and the live model from
