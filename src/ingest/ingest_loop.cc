@@ -193,10 +193,13 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     const size_t before = pending_.size();
     const size_t capacity =
         options_.batch_max_events * std::max<size_t>(1, options_.batches_per_process);
-    result = source->Poll(options_.poll_timeout_ms, capacity - before, &pending_);
+    // Released held messages can fill pending_ past capacity: process those first.
+    const bool full_already = before >= capacity;
+    result = source->Poll(full_already ? 0 : options_.poll_timeout_ms,
+                          full_already ? 0 : capacity - before, &pending_);
     if (!result.ok()) break;
     brokers_reachable_.store(source->BrokersReachable(), std::memory_order_release);
-    const bool idle = pending_.size() == before;
+    const bool idle = pending_.size() == before && !full_already;
     if (!held_.empty()) {
       for (size_t i = before; i < pending_.size(); ++i) {
         last_arrival_[TopicPartition{pending_[i].topic, pending_[i].partition}] = Clock::now();
