@@ -42,34 +42,88 @@ Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
 }
 
 void IngestLoop::DropHeld(const std::vector<TopicPartition>& partitions) {
-  if (held_.empty() || partitions.empty()) return;
-  std::vector<TopicPartition> dropped;
+  if (partitions.empty()) return;
+  std::vector<TopicPartition> resume;
   for (const TopicPartition& tp : partitions) {
-    if (paused_.erase(tp) > 0) dropped.push_back(tp);
+    if (paused_.erase(tp) > 0) resume.push_back(tp);
+    auto q = queued_.find(tp);
+    if (q == queued_.end()) continue;
+    queued_count_ -= q->second.size();
+    queued_.erase(q);
   }
-  std::erase_if(held_, [&](const RawMessage& m) {
-    return std::find(partitions.begin(), partitions.end(), TopicPartition{m.topic, m.partition}) !=
-           partitions.end();
-  });
-  pipeline_->Unhold(dropped);
-  if (source_ != nullptr) source_->Resume(dropped);  // a pause would outlive the assignment
+  pipeline_->Unhold(partitions);
+  if (source_ != nullptr) source_->Resume(resume);  // a pause would outlive the assignment
 }
 
 void IngestLoop::KeepHeld() {
   const std::vector<size_t>& held = pipeline_->held_messages();
   if (held.empty()) return;
-  if (paused_.empty()) {  // the first partition held at this boundary
+  if (queued_.empty()) {  // the first partition held at this boundary
     holding_since_ = Clock::now();
     last_arrival_.clear();
   }
-  std::vector<TopicPartition> newly;
+  // A partition's held messages come before whatever is queued for it already (pending_ was
+  // fed from the queue's front, and polled messages of a queued partition join its queue).
+  std::map<TopicPartition, std::vector<RawMessage*>> by_partition;
   for (size_t i : held) {
+    by_partition[TopicPartition{pending_[i].topic, pending_[i].partition}].push_back(&pending_[i]);
+  }
+  for (auto& [tp, messages] : by_partition) {
+    std::deque<RawMessage>& q = queued_[tp];
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it) q.push_front(std::move(**it));
+    queued_count_ += messages.size();
+  }
+  // Queued partitions go on being fetched into memory while that is cheap (a pause costs a
+  // refetch after the resume); past the cap they are paused until their queue is fed.
+  if (queued_count_ <= options_.align_max_held_messages || source_ == nullptr) return;
+  std::vector<TopicPartition> newly;
+  for (const auto& [tp, q] : queued_) {
+    if (paused_.insert(tp).second) newly.push_back(tp);
+  }
+  source_->Pause(newly);
+}
+
+void IngestLoop::QueueBehindHeld(size_t from) {
+  if (queued_.empty()) return;
+  size_t kept = from;
+  for (size_t i = from; i < pending_.size(); ++i) {
     RawMessage& m = pending_[i];
     TopicPartition tp{m.topic, m.partition};
-    if (paused_.insert(tp).second) newly.push_back(tp);
-    held_.push_back(std::move(m));
+    last_arrival_[tp] = Clock::now();
+    auto q = queued_.find(tp);
+    if (q == queued_.end()) {
+      if (kept != i) pending_[kept] = std::move(m);
+      ++kept;
+      continue;
+    }
+    q->second.push_back(std::move(m));
+    ++queued_count_;
   }
-  if (source_ != nullptr) source_->Pause(newly);
+  pending_.resize(kept);
+}
+
+void IngestLoop::FeedQueued() {
+  std::vector<TopicPartition> resume;
+  for (auto it = queued_.begin(); it != queued_.end();) {
+    if (pipeline_->held().contains(it->first)) {
+      ++it;
+      continue;
+    }
+    std::deque<RawMessage>& q = it->second;
+    const size_t n = std::min(q.size(), options_.batch_max_events);
+    for (size_t i = 0; i < n; ++i) {
+      pending_.push_back(std::move(q.front()));
+      q.pop_front();
+    }
+    queued_count_ -= n;
+    if (!q.empty()) {
+      ++it;
+      continue;
+    }
+    if (paused_.erase(it->first) > 0) resume.push_back(it->first);
+    it = queued_.erase(it);
+  }
+  if (!resume.empty()) source_->Resume(resume);
 }
 
 bool IngestLoop::MayCrossBoundary() const {
@@ -77,6 +131,7 @@ bool IngestLoop::MayCrossBoundary() const {
   const auto now = Clock::now();
   for (const TopicPartition& tp : source_->Assignment()) {
     if (pipeline_->held().contains(tp)) continue;
+    if (queued_.contains(tp)) return false;  // released, its queue not fed yet
     const std::optional<int64_t> end = source_->ReachedEnd(tp);
     if (end && pipeline_->ResumeOffset(tp) >= *end) continue;  // nothing more to come now
     auto last = last_arrival_.find(tp);
@@ -90,22 +145,10 @@ bool IngestLoop::MayCrossBoundary() const {
 Status IngestLoop::CrossBoundary() {
   auto released = pipeline_->CrossHeldBoundaries();
   if (!released.ok()) return released.status();
-  const std::vector<TopicPartition>& r = *released;
-  const auto is_released = [&](const RawMessage& m) {
-    return std::find(r.begin(), r.end(), TopicPartition{m.topic, m.partition}) != r.end();
-  };
-  // Released messages go first, in their order; they were consumed before anything pending.
-  std::vector<RawMessage> next, still;
-  for (RawMessage& m : held_) (is_released(m) ? next : still).push_back(std::move(m));
-  held_ = std::move(still);
-  for (RawMessage& m : pending_) next.push_back(std::move(m));
-  pending_ = std::move(next);
-  first_pending_at_ = Clock::now() - std::chrono::milliseconds(options_.batch_linger_ms);
-  for (const TopicPartition& tp : r) paused_.erase(tp);
-  // Partitions still held wait for the next boundary: their idleness counts from now.
+  // Released partitions' queues are fed from the next iteration on, a batch at a time; the
+  // partitions still held wait for the next boundary, their idleness counted from now.
   holding_since_ = Clock::now();
   last_arrival_.clear();
-  source_->Resume(r);
   return Status::Ok();
 }
 
@@ -199,12 +242,9 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
                           full_already ? 0 : capacity - before, &pending_);
     if (!result.ok()) break;
     brokers_reachable_.store(source->BrokersReachable(), std::memory_order_release);
-    const bool idle = pending_.size() == before && !full_already;
-    if (!held_.empty()) {
-      for (size_t i = before; i < pending_.size(); ++i) {
-        last_arrival_[TopicPartition{pending_[i].topic, pending_[i].partition}] = Clock::now();
-      }
-    }
+    const bool idle = pending_.size() == before && !full_already;  // (before feeding)
+    QueueBehindHeld(before);  // a queued partition's new messages wait behind its queue
+    FeedQueued();
     MaybeLogProgress();
     MaybeUpdateLag();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
@@ -218,7 +258,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
       result = CommitPending(&stop);
       if (!result.ok()) break;
     }
-    if (!held_.empty() && pending_.empty() && MayCrossBoundary()) {
+    if (!queued_.empty() && pending_.empty() && MayCrossBoundary()) {
       result = CrossBoundary();
       if (!result.ok()) break;
       continue;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -31,10 +32,12 @@ struct IngestLoopOptions {
   int progress_log_interval_ms = 10000;  // an info line with the counters (0: never)
   // With an event-time schedule (IngestPipeline::SetBoundaryListener): consume so that event
   // time advances together on every assigned partition. A partition that reaches the next
-  // boundary is paused until every other one has reached it too, is at its end, or has
-  // delivered nothing for align_idle_ms.
+  // boundary is held (its messages kept in memory, unprocessed) until every other one has
+  // reached it too, is at its end, or has delivered nothing for align_idle_ms. Past
+  // align_max_held_messages held messages, the held partitions are paused at the broker.
   bool align_partitions = true;
   int align_idle_ms = 5000;
+  size_t align_max_held_messages = 20000;
 };
 
 class IngestLoop : public PartitionListener {
@@ -66,12 +69,16 @@ class IngestLoop : public PartitionListener {
  private:
   Status CommitPending(const std::atomic<bool>* stop);
   bool CheckCaughtUp() const;
-  // Aligned consumption: keeps what the pipeline held, pauses those partitions, and crosses
-  // the boundary once no other partition can still bring an event before it.
-  void KeepHeld();
+  // Aligned consumption. Each partition the pipeline holds gets a queue here (its held message
+  // first, then everything polled for it later, in offset order); a released partition's
+  // queue is fed back a batch at a time before anything new of it. The boundary is crossed
+  // once no other partition can still bring an event before it.
+  void KeepHeld();                    // after Process: queue what it held
+  void QueueBehindHeld(size_t from);  // after Poll: pending_[from..] of queued partitions
+  void FeedQueued();                  // released queues into pending_
   bool MayCrossBoundary() const;
   Status CrossBoundary();
-  void DropHeld(const std::vector<TopicPartition>& partitions);
+  void DropHeld(const std::vector<TopicPartition>& partitions);  // revoked
   void MaybeLogProgress();
   void MaybeUpdateLag();
 
@@ -80,10 +87,11 @@ class IngestLoop : public PartitionListener {
   MessageSource* source_ = nullptr;
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<RawMessage> pending_;
-  std::vector<RawMessage> held_;  // held by the pipeline (paused partitions), in arrival order
+  std::map<TopicPartition, std::deque<RawMessage>> queued_;
+  size_t queued_count_ = 0;  // messages in queued_
   std::chrono::steady_clock::time_point holding_since_;
   std::map<TopicPartition, std::chrono::steady_clock::time_point> last_arrival_;  // while held
-  std::set<TopicPartition> paused_;  // the partitions of held_
+  std::set<TopicPartition> paused_;  // queued partitions paused at the broker (past the cap)
   std::chrono::steady_clock::time_point first_pending_at_;
   std::chrono::steady_clock::time_point last_caught_up_check_;
   std::chrono::steady_clock::time_point last_progress_log_ = std::chrono::steady_clock::now();
