@@ -145,6 +145,10 @@ TEST(SimulateChartTest, DrawsCurvesLevelsRetrainPointsAndSchedule) {
   // Every 35 days from t0 within the 56 days shown: one tick.
   EXPECT_EQ(count("<title>retrain 2018-02-05 (every 35 days)</title>"), 1u);
   EXPECT_EQ(count("(every 35 days)</title>"), 1u);
+  // The detector's alert was up at steps 2-4: one strip each, and a legend entry.
+  EXPECT_EQ(count("<title>drift alert (calibrated) "), 3u);
+  EXPECT_EQ(count("<title>drift alert (calibrated) 2018-01-29</title>"), 1u);
+  EXPECT_EQ(count(">drift alert (calibrated)</text>"), 1u);
 }
 
 }  // namespace
