@@ -16,15 +16,19 @@ namespace {
 
 constexpr uint64_t kSilhouetteSeed = 7;  // the same sample of Ci for every model at a step
 
-// The unscaled feature rows of the population (customers with live orders) at `watermark_ms`.
+// The unscaled feature rows of the population (customers with live orders) at `watermark_ms`;
+// `active` gets, per row, whether the customer ordered within DriftReport's active window.
 StatusOr<RowMatrix> PopulationFeatures(StateStore& store, const FeatureSpec& spec,
-                                       int64_t watermark_ms) {
+                                       int64_t watermark_ms, std::vector<bool>* active) {
   std::vector<double> flat;
   const size_t d = spec.features.size();
   std::vector<double> row(d);
+  const double active_since = double(watermark_ms) - kDefaultActiveDays * kMillisPerDay;
+  active->clear();
   SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
     if (ExtractFeatures(spec, s, watermark_ms, row.data())) {
       flat.insert(flat.end(), row.begin(), row.end());
+      active->push_back(double(s.last_order_ms) >= active_since);
     }
     return true;
   }));
@@ -92,6 +96,9 @@ class RetrainingStudy {
   void TrackStarts(size_t i, const RowMatrix& x, const std::vector<int>& labels_mi,
                    const BaselineModel& mi);
   void NoteCrossings(const SimulateStep& s);
+  void Detect(SimulateStep& s, const std::vector<int>& m0_labels,
+              const std::vector<int>& online_labels, const std::vector<int>& mi_labels,
+              const std::vector<bool>& active, const RowMatrix& live_centroids);
   void Summarise();
   std::unique_ptr<IngestPipeline> NewPipeline();
 
@@ -109,6 +116,8 @@ class RetrainingStudy {
   BaselineModel m0_;
   TrainOptions refit_;
   std::vector<BaselineModel> start_models_;  // [j]: fitted at t0 + j steps ([0] is M0)
+  // The configured detector, the study's rule on online and refit ARI, PSI alone.
+  std::vector<DriftDetector> detectors_;
   SimulateResult r_;
 };
 
@@ -191,6 +200,18 @@ Status RetrainingStudy::FitM0() {
   refit_.k = m0_.k();
   start_models_.push_back(m0_);
   r_.starts.push_back({.start_ms = r_.start_ms, .first_step = 0});
+  DetectorOptions rule{
+      .method = DetectorMethod::kAriThreshold,
+      .ari_rule = {
+          .threshold = o_.threshold, .critical = o_.critical, .consecutive = o_.consecutive}};
+  DetectorOptions refit_rule = rule;
+  refit_rule.ari_refit = true;
+  DetectorOptions psi = o_.detector;
+  psi.method = DetectorMethod::kPsi;
+  for (const DetectorOptions& d : {o_.detector, rule, refit_rule, psi}) {
+    detectors_.emplace_back(d, m0_);
+  }
+  r_.detector_method = DetectorMethodName(o_.detector.method);
   return Status::Ok();
 }
 
@@ -201,7 +222,8 @@ Status RetrainingStudy::Step(size_t i) {
   if (!live || !live->baseline) return Internal("simulate: the live model has no baseline");
   auto mi = TrainBaseline(store_, ti, o_.model.spec, refit_, &m0_);
   if (!mi.ok()) return mi.status();
-  auto x = PopulationFeatures(store_, o_.model.spec, ti);
+  std::vector<bool> active;
+  auto x = PopulationFeatures(store_, o_.model.spec, ti, &active);
   if (!x.ok()) return x.status();
 
   const int k = m0_.k();
@@ -223,6 +245,7 @@ Status RetrainingStudy::Step(size_t i) {
   s.silhouette_refit = SampledSilhouette(in_mi, mi_labels, k, n, kSilhouetteSeed);
   s.silhouette_online = SampledSilhouette(in_m0, online_labels, k, n, kSilhouetteSeed);
   NoteCrossings(s);
+  Detect(s, m0_labels, online_labels, mi_labels, active, live->centroids);
   TrackStarts(i, *x, mi_labels, *mi);
   return Status::Ok();
 }
@@ -251,6 +274,52 @@ void RetrainingStudy::NoteCrossings(const SimulateStep& s) {
   note(&r_.refit_below_critical_ms, s.ari_refit, o_.critical);
   note(&r_.online_below_threshold_ms, s.ari_online, o_.threshold);
   note(&r_.online_below_critical_ms, s.ari_online, o_.critical);
+}
+
+// The daemon's DriftReport (EvaluateDrift) for a pair of labelings of Ci (M0's first).
+DriftReport Report(const std::vector<int>& m0_labels, const std::vector<int>& other,
+                   const std::vector<bool>& active, int k) {
+  DriftReport r;
+  r.active_days = kDefaultActiveDays;
+  r.active_sizes.assign(size_t(k), 0);
+  for (size_t i = 0; i < m0_labels.size(); ++i) {
+    if (active[i]) ++r.active_sizes[size_t(m0_labels[i])];
+  }
+  r.table = ContingencyTable::FromLabels(m0_labels, other, k, k);
+  r.ari = AdjustedRandIndex(r.table);
+  r.customers = r.table.total();
+  r.baseline_sizes = r.table.RowSums();
+  r.comparison_sizes = r.table.ColSums();
+  r.psi = PopulationStabilityIndex(Shares(m0_labels, k), Shares(other, k));
+  return r;
+}
+
+void RetrainingStudy::Detect(SimulateStep& s, const std::vector<int>& m0_labels,
+                             const std::vector<int>& online_labels,
+                             const std::vector<int>& mi_labels, const std::vector<bool>& active,
+                             const RowMatrix& live_centroids) {
+  const int k = m0_.k();
+  const DriftReport online = Report(m0_labels, online_labels, active, k);
+  const DriftReport refit = Report(m0_labels, mi_labels, active, k);
+  const DriftObservation o{
+      .time_ms = s.time_ms, .online = &online, .refit = &refit, .centroids = &live_centroids};
+  std::vector<DriftVerdict> v;
+  for (DriftDetector& d : detectors_) v.push_back(d.Observe(o));
+  s.detector = v[0];
+  s.alert_ari_online = v[1].alert;
+  s.alert_ari_refit = v[2].alert;
+  s.alert_psi = v[3].alert;
+  DetectorAlerts& a = r_.alerts;
+  auto note = [&](const DriftVerdict& verdict, std::optional<int64_t>* first, int* raised) {
+    if (!verdict.raised) return;
+    ++*raised;
+    if (!*first) *first = s.time_ms;
+  };
+  if (v[0].raised && !a.detector_ms) a.detector_reason = v[0].reason;
+  note(v[0], &a.detector_ms, &a.detector_raised);
+  note(v[1], &a.ari_online_ms, &a.ari_online_raised);
+  note(v[2], &a.ari_refit_ms, &a.ari_refit_raised);
+  note(v[3], &a.psi_ms, &a.psi_raised);
 }
 
 void RetrainingStudy::Summarise() {

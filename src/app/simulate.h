@@ -18,6 +18,7 @@
 #include "segd/common/status.h"
 #include "segd/event/event_decoder.h"
 #include "segd/ingest/ingest_pipeline.h"
+#include "segd/model/drift_detector.h"
 
 namespace segd {
 
@@ -30,6 +31,10 @@ struct SimulateOptions {
   int64_t start_ms = 0;            // t0; 0: a year after the first event (at most mid-history)
   double step_days = 14;
   double threshold = 0.8, critical = 0.6;  // drift.threshold, drift.critical
+  int consecutive = 3;                     // drift.consecutive_evaluations (the study's rule)
+  // The detector whose flag the study reports beside the study's own rules (ARI below
+  // `threshold` for `consecutive` steps, online and refit) and PSI alone.
+  DetectorOptions detector;
   // Start dates for the interval recommendation, t0 and each following step; 0: every step over
   // the first half of the steps.
   int starts = 0;
@@ -44,6 +49,17 @@ struct SimulateStep {
   // Sampled silhouette on Ci of each model's own labels, in its own scaled space (the online
   // model lives in M0's).
   double silhouette_m0 = 0, silhouette_refit = 0, silhouette_online = 0;
+  // Drift detectors fed every step, as the daemon's monitor would be: the configured detector
+  // and, for comparison, the study's rule on the online and on the refit ARI, and PSI alone.
+  DriftVerdict detector;
+  bool alert_ari_online = false, alert_ari_refit = false, alert_psi = false;
+};
+
+// When each detector first raised its alert, and how many times it rose, from t0.
+struct DetectorAlerts {
+  std::optional<int64_t> detector_ms, ari_online_ms, ari_refit_ms, psi_ms;
+  int detector_raised = 0, ari_online_raised = 0, ari_refit_raised = 0, psi_raised = 0;
+  std::string detector_reason;  // the configured detector's reason when it first rose
 };
 
 // The refit curve from one start date: a model fitted at `start_ms` against Mi at later steps.
@@ -74,6 +90,8 @@ struct SimulateResult {
   // First step below the threshold and below the critical level, per curve (from t0).
   std::optional<int64_t> refit_below_threshold_ms, refit_below_critical_ms;
   std::optional<int64_t> online_below_threshold_ms, online_below_critical_ms;
+  std::string detector_method;  // DetectorMethodName of the configured detector
+  DetectorAlerts alerts;
   std::vector<StartCurve> starts;  // starts[0] is t0 (its ARI is the refit curve)
   RetrainInterval interval;
   uint64_t events = 0, rejected = 0;  // rejected: dead-lettered by the pipeline

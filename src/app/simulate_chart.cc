@@ -13,6 +13,7 @@ namespace {
 constexpr double kLeft = AriChart::kLeft, kTop = AriChart::kTop, kHeight = AriChart::kHeight;
 constexpr const char* kRefitColor = "#0072b2";
 constexpr const char* kOnlineColor = "#009e73";
+constexpr const char* kAlertColor = "#d55e00";
 using Chart = AriChart;
 
 // A polyline from (start, 1.0) through `ari` at steps[first..].
@@ -73,6 +74,22 @@ void DrawRetrainPoints(const SimulateResult& r, double threshold, Chart& c) {
       kLeft, kHeight - 8, in.median_days, in.starts, threshold);
 }
 
+// A strip above the plot over the step before each evaluation that had the configured drift
+// detector's alert up.
+void DrawDetectorAlerts(const SimulateResult& r, Chart& c) {
+  int64_t previous = r.start_ms;
+  for (const SimulateStep& s : r.steps) {
+    if (s.detector.alert) {
+      c.Add(
+          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"%s\"><title>drift alert "
+          "(%s) %s</title></rect>\n",
+          c.X(previous), kTop - 12, c.X(s.time_ms) - c.X(previous), kAlertColor,
+          r.detector_method.c_str(), FormatDay(s.time_ms).c_str());
+    }
+    previous = s.time_ms;
+  }
+}
+
 void DrawLegend(const SimulateResult& r, Chart& c) {
   struct Entry {
     const char* color;
@@ -92,6 +109,12 @@ void DrawLegend(const SimulateResult& r, Chart& c) {
       "stroke-width=\"2\"/>\n",
       c.right() + 16, y);
   c.Add("<text x=\"%.1f\" y=\"%.1f\">retrain due</text>\n", c.right() + 30, y + 4);
+  if (!r.alerts.detector_ms) return;
+  y += 18;
+  c.Add("<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"6\" fill=\"%s\"/>\n", c.right() + 6,
+        y - 3, kAlertColor);
+  c.Add("<text x=\"%.1f\" y=\"%.1f\">drift alert (%s)</text>\n", c.right() + 30, y + 4,
+        r.detector_method.c_str());
 }
 
 }  // namespace
@@ -109,6 +132,7 @@ std::string SimulateSvg(const SimulateResult& r, double threshold, double critic
   c.DrawLevels(threshold, critical);
   DrawCurves(r, c);
   DrawRetrainPoints(r, threshold, c);
+  DrawDetectorAlerts(r, c);
   DrawLegend(r, c);
   return c.Finish();
 }

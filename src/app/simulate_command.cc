@@ -34,6 +34,14 @@ StatusOr<SimulateOptions> OptionsFrom(const SegdConfig& config, const SimulateAr
   o.starts = a.starts;
   o.threshold = a.threshold.value_or(config.drift.threshold);
   o.critical = a.critical.value_or(config.drift.critical);
+  o.consecutive = config.drift.consecutive_evaluations;
+  auto method = ParseDetectorMethod(a.detector);
+  if (!method.ok()) return InvalidArgument("--detector: " + method.status().message());
+  o.detector.method = *method;
+  o.detector.ari_rule = {.threshold = o.threshold,
+                         .critical = o.critical,
+                         .consecutive = o.consecutive,
+                         .hysteresis = config.drift.hysteresis};
   if (!a.start.empty()) {
     auto t = ParseDayMs(a.start);
     if (!t) return InvalidArgument("--start: '" + a.start + "' is not YYYY-MM-DD");
@@ -122,8 +130,13 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateArgs* a) {
   sim->add_option("--drift-start,--drift-from", a->days.drift_start,
                   "generator: behaviour changes from this day (YYYY-MM-DD)")
       ->needs(gen);
-  sim->add_option("--drift-kind", a->days.drift_kind, "generator: spend_shift | frequency_shift")
+  sim->add_option("--drift-kind", a->days.drift_kind,
+                  "generator: spend_shift | frequency_shift | new_customer_spend | "
+                  "new_customer_mix | review_collapse")
       ->capture_default_str()
+      ->needs(gen);
+  sim->add_option("--drift-size", a->days.drift_size,
+                  "generator: mild | moderate | strong (sets the factor for the kind)")
       ->needs(gen);
   sim->add_option("--drift-factor", a->generator.drift_factor, "generator: size of the change")
       ->capture_default_str()
@@ -140,6 +153,10 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateArgs* a) {
       ->check(CLI::Range(-1.0, 1.0));
   sim->add_option("--critical", a->critical, "critical ARI level (default: drift.critical)")
       ->check(CLI::Range(-1.0, 1.0));
+  sim->add_option("--detector", a->detector,
+                  "drift detector reported beside the study's rules: calibrated | "
+                  "ari_threshold | psi")
+      ->capture_default_str();
   sim->add_option("--out-dir", a->out_dir, "output directory")->capture_default_str();
   sim->add_flag("--progress", a->progress, "progress bar even when stderr is not a terminal");
   return sim;

@@ -28,6 +28,24 @@ std::string Crossings(const SimulateResult& r, double threshold, double critical
                 FirstBelow(r, r.online_below_critical_ms).c_str());
 }
 
+std::string FirstAlert(const SimulateResult& r, const std::optional<int64_t>& when, int raised) {
+  if (!when) return "never";
+  return FirstBelow(r, when) + Format(", raised %d time%s", raised, raised == 1 ? "" : "s");
+}
+
+std::string Alerts(const SimulateResult& r, double threshold) {
+  const DetectorAlerts& a = r.alerts;
+  std::string out = Format("drift detector (%s): first alert %s\n", r.detector_method.c_str(),
+                           FirstAlert(r, a.detector_ms, a.detector_raised).c_str());
+  if (!a.detector_reason.empty()) out += "  " + a.detector_reason + "\n";
+  return out + Format(
+                   "study rule (ARI < %.2f, consecutive): online %s; refit %s\n"
+                   "PSI alone: %s\n",
+                   threshold, FirstAlert(r, a.ari_online_ms, a.ari_online_raised).c_str(),
+                   FirstAlert(r, a.ari_refit_ms, a.ari_refit_raised).c_str(),
+                   FirstAlert(r, a.psi_ms, a.psi_raised).c_str());
+}
+
 std::string Recommendation(const SimulateResult& r, double threshold) {
   const RetrainInterval& in = r.interval;
   if (in.starts == 0) return "";
@@ -61,7 +79,9 @@ std::string SimulateCsv(const SimulateResult& r) {
   for (const char* model : {"m0", "refit", "online"}) {
     for (int s = 0; s < r.k; ++s) out += Format(",share_%s_%d", model, s);
   }
-  out += "\n";
+  out +=
+      ",detector_alert,ari_online_alert,ari_refit_alert,psi_alert,psi_online,detector_statistic,"
+      "detector_limit,active_customers\n";
   for (const SimulateStep& s : r.steps) {
     out += FormatDay(s.time_ms) + Format(",%llu,%.6f,%.6f,%.6f,%.6f,%.6f",
                                          (unsigned long long)s.customers, s.ari_refit, s.ari_online,
@@ -69,7 +89,10 @@ std::string SimulateCsv(const SimulateResult& r) {
     for (const auto* shares : {&s.share_m0, &s.share_refit, &s.share_online}) {
       for (double v : *shares) out += Format(",%.6f", v);
     }
-    out += "\n";
+    const DriftVerdict& v = s.detector;
+    out += Format(",%d,%d,%d,%d,%.6f,%.6f,%.6f,%llu\n", int(v.alert), int(s.alert_ari_online),
+                  int(s.alert_ari_refit), int(s.alert_psi), v.psi, v.statistic, v.limit,
+                  (unsigned long long)v.active_customers);
   }
   return out;
 }
@@ -81,6 +104,7 @@ std::string SimulateReport(const SimulateResult& r, double threshold, double cri
       (unsigned long long)r.events, (unsigned long long)r.rejected, FormatDay(r.start_ms).c_str(),
       (unsigned long long)r.c0_customers, r.k, r.steps.size(), r.step_days);
   out += Crossings(r, threshold, critical);
+  out += Alerts(r, threshold);
   if (!r.steps.empty()) {
     const SimulateStep& s = r.steps.back();
     out += Format(

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "segd/event/event_time.h"
 #include "segd/model/nearest_centroid.h"
 
 namespace segd {
@@ -16,7 +17,8 @@ std::vector<double> Shares(const std::vector<uint64_t>& sizes, uint64_t total) {
 }  // namespace
 
 StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
-                                    const ScaledModel& base, const ScaledModel& cmp) {
+                                    const ScaledModel& base, const ScaledModel& cmp,
+                                    double active_days) {
   const auto start = std::chrono::steady_clock::now();
   const int kb = static_cast<int>(base.centroids->rows());
   const int kc = static_cast<int>(cmp.centroids->rows());
@@ -24,6 +26,9 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
   const Eigen::Index db = base.centroids->cols(), dc = cmp.centroids->cols();
   DriftReport r;
   r.table = ContingencyTable(kb, kc);
+  r.active_days = active_days;
+  r.active_sizes.assign(size_t(kb), 0);
+  const double active_since = double(watermark_ms) - active_days * kMillisPerDay;
   std::vector<double> xb(db), xc(dc);
   SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
     if (!ExtractFeatures(*base.spec, s, watermark_ms, xb.data())) return true;
@@ -38,6 +43,7 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
       lc = NearestCentroid(*cmp.centroids, xc.data());
     }
     r.table.Add(lb, lc);
+    if (double(s.last_order_ms) >= active_since) ++r.active_sizes[size_t(lb)];
     return true;
   }));
   r.customers = r.table.total();

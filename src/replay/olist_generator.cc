@@ -104,13 +104,20 @@ class Builder {
     int64_t t = FirstPurchase(rng);
     const uint8_t state = static_cast<uint8_t>(rng.Pick(kStateCdf));
     const bool after = Drifted(t);
+    // Draws for the new kinds happen only for them, so the other kinds' histories are unchanged.
+    new_customer_ = after && o_.drift == DriftKind::kNewCustomerSpend;
+    reseller_ = after && o_.drift == DriftKind::kNewCustomerMix && rng.Uniform() < o_.drift_factor;
     const double repeat_p =
         0.03 * (after && o_.drift == DriftKind::kFrequencyShift ? o_.drift_factor : 1.0);
     int n = 1;
-    if (rng.Uniform() < repeat_p) n = 2 + std::min(13, static_cast<int>(rng.Exponential(0.9)));
+    if (reseller_) {
+      n = 3 + std::min(12, static_cast<int>(rng.Exponential(3.0)));
+    } else if (rng.Uniform() < repeat_p) {
+      n = 2 + std::min(13, static_cast<int>(rng.Exponential(0.9)));
+    }
     for (int k = 0; k < n && t < o_.end_ms; ++k) {
       AddOrder(rng, c, t, state);
-      double gap_days = rng.Exponential(90.0);
+      double gap_days = rng.Exponential(reseller_ ? 30.0 : 90.0);
       if (Drifted(t) && o_.drift == DriftKind::kFrequencyShift) gap_days /= o_.drift_factor;
       t += static_cast<int64_t>((1.0 + gap_days) * kMillisPerDay);
     }
@@ -140,6 +147,8 @@ class Builder {
     }
     double amount = std::exp(std::log(95.0) + 0.95 * rng.Normal()) * (1.0 + 0.6 * (o.items - 1));
     if (Drifted(t) && o_.drift == DriftKind::kSpendShift) amount *= o_.drift_factor;
+    if (new_customer_) amount *= o_.drift_factor;
+    if (reseller_) amount *= 3.0;
     o.amount = std::round(amount * 100.0) / 100.0;
     o.state = state;
     const uint32_t index = static_cast<uint32_t>(orders.size());
@@ -152,7 +161,11 @@ class Builder {
     }
     if (rng.Uniform() < 0.9) {
       const int64_t at = t + static_cast<int64_t>((3.0 + rng.Exponential(8.0)) * kMillisPerDay);
-      const uint8_t score = canceled ? 1 : static_cast<uint8_t>(1 + rng.Pick(kScoreCdf));
+      uint8_t score = canceled ? 1 : static_cast<uint8_t>(1 + rng.Pick(kScoreCdf));
+      if (o_.drift == DriftKind::kReviewCollapse && Drifted(at) &&
+          rng.Uniform() < o_.drift_factor) {
+        score = rng.Uniform() < 0.6 ? 1 : 2;
+      }
       if (at <= o_.end_ms) {
         items.push_back({at, c, index, uint8_t(EventType::kReviewSubmitted), score});
       }
@@ -160,15 +173,41 @@ class Builder {
   }
 
   const GeneratorOptions& o_;
+  bool new_customer_ = false;  // the current customer arrived under kNewCustomerSpend
+  bool reseller_ = false;      // the current customer is a kNewCustomerMix reseller
 };
+
+constexpr std::array<const char*, 6> kKindNames = {
+    "none",           "spend_shift", "frequency_shift", "new_customer_spend", "new_customer_mix",
+    "review_collapse"};
+constexpr std::array<const char*, 3> kSizeNames = {"mild", "moderate", "strong"};
 
 }  // namespace
 
 StatusOr<DriftKind> ParseDriftKind(const std::string& name) {
-  if (name == "none") return DriftKind::kNone;
-  if (name == "spend_shift") return DriftKind::kSpendShift;
-  if (name == "frequency_shift") return DriftKind::kFrequencyShift;
-  return InvalidArgument("drift kind '" + name + "' is not none, spend_shift or frequency_shift");
+  for (size_t i = 0; i < kKindNames.size(); ++i) {
+    if (name == kKindNames[i]) return static_cast<DriftKind>(i);
+  }
+  return InvalidArgument("drift kind '" + name +
+                         "' is not none, spend_shift, frequency_shift, new_customer_spend, "
+                         "new_customer_mix or review_collapse");
+}
+
+const char* DriftKindName(DriftKind kind) { return kKindNames.at(static_cast<size_t>(kind)); }
+
+StatusOr<DriftSize> ParseDriftSize(const std::string& name) {
+  for (size_t i = 0; i < kSizeNames.size(); ++i) {
+    if (name == kSizeNames[i]) return static_cast<DriftSize>(i);
+  }
+  return InvalidArgument("drift size '" + name + "' is not mild, moderate or strong");
+}
+
+const char* DriftSizeName(DriftSize size) { return kSizeNames.at(static_cast<size_t>(size)); }
+
+double DriftFactor(DriftKind kind, DriftSize size) {
+  constexpr double kFactors[][3] = {{1.0, 1.0, 1.0},  {1.5, 2.5, 4.0},   {1.5, 3.0, 6.0},
+                                    {0.75, 0.5, 0.3}, {0.03, 0.08, 0.2}, {0.2, 0.4, 0.7}};
+  return kFactors[static_cast<size_t>(kind)][static_cast<size_t>(size)];
 }
 
 StatusOr<GeneratorOptions> WithDays(GeneratorOptions o, const GeneratorDays& days) {
@@ -190,6 +229,11 @@ StatusOr<GeneratorOptions> WithDays(GeneratorOptions o, const GeneratorDays& day
     if (!kind.ok()) return kind.status();
     o.drift_start_ms = *drift;
     o.drift = *kind;
+    if (!days.drift_size.empty()) {
+      auto size = ParseDriftSize(days.drift_size);
+      if (!size.ok()) return size.status();
+      o.drift_factor = DriftFactor(*kind, *size);
+    }
   }
   return o;
 }

@@ -35,7 +35,19 @@ SimulateResult Result() {
     s.silhouette_m0 = 0.4;
     s.silhouette_refit = 0.5;
     s.silhouette_online = 0.45;
+    s.detector.alert = i >= 1;  // the detector rose at the second step, the refit rule at the 4th
+    s.detector.psi = 0.01;
+    s.detector.statistic = 0.05 * i;
+    s.detector.limit = 0.02;
+    s.detector.active_customers = 300;
+    s.alert_ari_refit = i == 3;
   }
+  r.detector_method = "calibrated";
+  r.alerts = {.detector_ms = kT0 + 2 * kStep,
+              .ari_refit_ms = kT0 + 4 * kStep,
+              .detector_raised = 1,
+              .ari_refit_raised = 1,
+              .detector_reason = "active customers' segment PSI 0.050 above limit 0.020"};
   r.refit_below_threshold_ms = kT0 + 3 * kStep;
   r.refit_below_critical_ms = kT0 + 4 * kStep;
   r.starts = {{.start_ms = kT0, .first_step = 0, .ari = {0.95, 0.85, 0.7, 0.5}, .days_above = 28},
@@ -57,11 +69,14 @@ TEST(SimulateReportTest, CsvHasOneRowPerStepAndEveryShare) {
   const std::string csv = SimulateCsv(Result());
   const std::string header =
       "time,customers,ari_refit,ari_online,silhouette_m0,silhouette_refit,silhouette_online,"
-      "share_m0_0,share_m0_1,share_refit_0,share_refit_1,share_online_0,share_online_1\n";
+      "share_m0_0,share_m0_1,share_refit_0,share_refit_1,share_online_0,share_online_1,"
+      "detector_alert,ari_online_alert,ari_refit_alert,psi_alert,psi_online,detector_statistic,"
+      "detector_limit,active_customers\n";
   ASSERT_EQ(csv.substr(0, header.size()), header);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
   EXPECT_NE(csv.find("\n2018-01-29,1200,0.850000,0.900000,0.400000,0.500000,0.450000,0.250000,"
-                     "0.750000,0.500000,0.500000,0.300000,0.700000\n"),
+                     "0.750000,0.500000,0.500000,0.300000,0.700000,1,0,0,0,0.010000,0.050000,"
+                     "0.020000,300\n"),
             std::string::npos)
       << csv;
 }
@@ -83,6 +98,19 @@ TEST(SimulateReportTest, ReportNamesTheCrossingsAndTheInterval) {
   EXPECT_NE(report.find("recommended retraining interval: every 35 days (how long refit ARI "
                         "stayed >= 0.80: median over 2 start dates 2018-01-01 .. 2018-01-15; "
                         "min 28, max 42 days; 1 of them never fell below it)\n"),
+            std::string::npos)
+      << report;
+}
+
+TEST(SimulateReportTest, ReportSaysWhenEachDetectorFirstAlerted) {
+  const std::string report = SimulateReport(Result(), 0.8, 0.6);
+  EXPECT_NE(report.find("drift detector (calibrated): first alert 2018-01-29 (28 days after t0), "
+                        "raised 1 time\n  active customers' segment PSI 0.050 above limit "
+                        "0.020\n"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("study rule (ARI < 0.80, consecutive): online never; refit 2018-02-26 "
+                        "(56 days after t0), raised 1 time\nPSI alone: never\n"),
             std::string::npos)
       << report;
 }
@@ -117,6 +145,10 @@ TEST(SimulateChartTest, DrawsCurvesLevelsRetrainPointsAndSchedule) {
   // Every 35 days from t0 within the 56 days shown: one tick.
   EXPECT_EQ(count("<title>retrain 2018-02-05 (every 35 days)</title>"), 1u);
   EXPECT_EQ(count("(every 35 days)</title>"), 1u);
+  // The detector's alert was up at steps 2-4: one strip each, and a legend entry.
+  EXPECT_EQ(count("<title>drift alert (calibrated) "), 3u);
+  EXPECT_EQ(count("<title>drift alert (calibrated) 2018-01-29</title>"), 1u);
+  EXPECT_EQ(count(">drift alert (calibrated)</text>"), 1u);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "segd/config/config_loader.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
+#include "segd/model/drift_detector.h"
 #include "segd/model/drift_evaluator.h"
 #include "segd/replay/event_json_writer.h"
 #include "segd/state/memory_state_store.h"
@@ -186,6 +187,7 @@ TEST(SimulateTest, DaemonOnlineAriAgreesWithTheOnlineCurve) {
   IngestPipeline p({}, &store, &dlq, &stats, clock);
   ASSERT_TRUE(p.Load(lifecycle).ok());
   DriftMonitor monitor(config->drift, &store, &p, &stats);
+  DriftDetector detector(o.detector, *m0);  // fed the daemon's evaluation at ti
   for (const SimulateStep& s : r->steps) {
     feed(p, s.time_ms);
     ASSERT_TRUE(monitor.EvaluateOnce().ok());
@@ -199,6 +201,12 @@ TEST(SimulateTest, DaemonOnlineAriAgreesWithTheOnlineCurve) {
                                {&m0->spec, &m0->scaler, &live->centroids});
     ASSERT_TRUE(at_ti.ok());
     EXPECT_EQ(at_ti->ari, s.ari_online) << FormatRfc3339(s.time_ms);
+    // And the drift detector fed that evaluation says what simulate's said.
+    const DriftVerdict v =
+        detector.Observe({.time_ms = s.time_ms, .online = &*at_ti, .centroids = &live->centroids});
+    EXPECT_EQ(v.active_customers, s.detector.active_customers) << FormatRfc3339(s.time_ms);
+    EXPECT_EQ(v.alert, s.detector.alert) << FormatRfc3339(s.time_ms);
+    EXPECT_EQ(v.reason, s.detector.reason) << FormatRfc3339(s.time_ms);
   }
 }
 

@@ -57,6 +57,15 @@ TEST(DriftEvaluatorTest, IdenticalModelsGiveAriOneAndNoShift) {
   EXPECT_EQ(r->baseline_sizes, (std::vector<uint64_t>{100, 100}));
   EXPECT_DOUBLE_EQ(r->centroid_shift[0], 0.0);
   EXPECT_DOUBLE_EQ(r->psi, 0.0);
+  // Active customers (an order within 28 days): the 100 recent big spenders, all in their
+  // segment; within 400 days, everyone.
+  EXPECT_EQ(r->active_days, kDefaultActiveDays);
+  const int big = m.centroids(0, 0) < m.centroids(1, 0) ? 0 : 1;  // lower recency
+  EXPECT_EQ(r->active_sizes[big], 100u);
+  EXPECT_EQ(r->active_sizes[1 - big], 0u);
+  auto year = EvaluateDrift(store, kNow, base, base, 420);
+  ASSERT_TRUE(year.ok());
+  EXPECT_EQ(year->active_sizes, (std::vector<uint64_t>{100, 100}));
 
   // A comparison model whose centroids collapsed onto one group: everyone in one segment.
   RowMatrix collapsed = m.centroids;

@@ -113,8 +113,12 @@ int main(int argc, char** argv) {
   gen->add_option("--end", days.end, "last day (YYYY-MM-DD)")->capture_default_str();
   gen->add_option("--drift-start", days.drift_start,
                   "behaviour changes from this day (YYYY-MM-DD)");
-  gen->add_option("--drift-kind", days.drift_kind, "spend_shift | frequency_shift")
+  gen->add_option("--drift-kind", days.drift_kind,
+                  "spend_shift | frequency_shift | new_customer_spend | new_customer_mix | "
+                  "review_collapse")
       ->capture_default_str();
+  gen->add_option("--drift-size", days.drift_size,
+                  "mild | moderate | strong (sets the factor for the kind)");
   gen->add_option("--drift-factor", g.drift_factor)->capture_default_str();
 
   std::string olist_dir;

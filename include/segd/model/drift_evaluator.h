@@ -29,13 +29,23 @@ struct DriftReport {
   std::vector<double> centroid_shift;  // per segment, scaled units (same-space models only)
   double psi = 0.0;                    // of segment shares, baseline vs comparison
   double seconds = 0.0;                // wall time of the evaluation
+  // Baseline labels of the active customers only: those with a live order in the `active_days`
+  // before the watermark. What today's buyers look like to the frozen baseline; population
+  // ageing does not reach it (the drift detector's main statistic).
+  double active_days = 0;
+  std::vector<uint64_t> active_sizes;
 };
+
+// The default window of DriftReport::active_sizes: two 14-day evaluation steps.
+inline constexpr double kDefaultActiveDays = 28;
 
 // Evaluates `comparison` against `baseline` at `watermark_ms` over every stored customer.
 // When both models share spec and scaler (the online live model), features are computed once per
 // customer and centroid shifts are reported; otherwise (a refit) each model gets its own features.
+// `active_days` sets DriftReport::active_sizes' window.
 [[nodiscard]] StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
                                                   const ScaledModel& baseline,
-                                                  const ScaledModel& comparison);
+                                                  const ScaledModel& comparison,
+                                                  double active_days = kDefaultActiveDays);
 
 }  // namespace segd
