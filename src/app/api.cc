@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -234,10 +235,17 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
           CustomerJson(std::string(views[j]), *found[j], live.get(), watermark);
     }
   }
+  // One request per owner, all in flight at once: the slowest owner sets the latency.
+  std::vector<std::pair<std::string, std::future<HttpResponse>>> parts;
   for (const auto& [url, indices] : routes.forward) {
     json sub = {{"ids", json::array()}};
     for (size_t i : indices) sub["ids"].push_back(owned[i]);
-    HttpResponse r = Forward(url, "POST", "/v1/customers:batchGet", sub.dump(), route);
+    parts.emplace_back(url, std::async(std::launch::async, [this, url, body = sub.dump(), route] {
+                         return Forward(url, "POST", "/v1/customers:batchGet", body, route);
+                       }));
+  }
+  for (auto& [url, pending] : parts) {
+    HttpResponse r = pending.get();
     if (r.status != 200) return r;
     const json part = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
     if (!part.is_object() || !part.contains("results") || !part["results"].is_array()) {
