@@ -1,8 +1,8 @@
 // Invariant: a lookup is answered locally only by the partition's owner, and only once the
 // owner has consumed the partition to its end since it got it (state does not move with
 // partitions yet); every other case is forwarded to the owner or answered 503. A member that
-// believes it is alone (no other live member on the control topic) answers everything itself,
-// as a single instance always did.
+// believes it is alone (no other live member on the control topic) and has partitions answers
+// everything itself, as a single instance always did.
 #include "segd/cluster/cluster_node.h"
 
 #include <spdlog/spdlog.h>
@@ -107,6 +107,7 @@ Status ClusterNode::Step(int read_timeout_ms) {
   }
   ownership_ = membership_.ownership();
   served_ = std::set<TopicPartition>(local.served.begin(), local.served.end());
+  has_partitions_ = !assigned_.empty();
   if (count) partitions_ = *count;
   if (at_end && !history_read_) {
     history_read_ = true;
@@ -122,7 +123,11 @@ CustomerRoute ClusterNode::Locate(std::string_view customer_id) const {
   const auto& members = membership_.members();
   const bool alone =
       members.empty() || (members.size() == 1 && members.begin()->first == options_.member_id);
-  if (alone) return {Kind::kLocal};
+  if (alone) {
+    // Without partitions this instance may simply not have heard of the others yet.
+    if (!has_partitions_) return {Kind::kUnavailable, "", "waiting for partition assignment"};
+    return {Kind::kLocal};
+  }
   if (partitions_ == 0) {
     return {Kind::kUnavailable, "", "partition count of " + options_.source_topic + " unknown"};
   }

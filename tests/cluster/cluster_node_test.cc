@@ -84,6 +84,9 @@ using Kind = CustomerRoute::Kind;
 TEST_F(ClusterNodeTest, NothingIsAnsweredBeforeStartAndAloneEverythingIsLocal) {
   Instance& a = Add("http://a");
   EXPECT_EQ(a.node->Locate("x").kind, Kind::kUnavailable);
+  StepAll();
+  // Alone but without partitions: the others may not have been heard yet.
+  EXPECT_EQ(a.node->Locate("x").reason, "waiting for partition assignment");
   Assign(a, {0, 1, 2, 3}, /*served=*/false);
   StepAll();
   // One member: answered here, caught up or not, as a single instance always did.

@@ -89,6 +89,7 @@ class ClusterNode : public CustomerLocator {
   std::set<TopicPartition> served_;  // guarded by mu_
   int32_t partitions_ = 0;           // guarded by mu_; 0: not known yet
   bool history_read_ = false;        // guarded by mu_
+  bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
   mutable std::atomic<uint64_t> forwarded_{0};
 
   std::mutex stop_mu_;
