@@ -117,7 +117,9 @@ bool ConstantTimeEquals(const std::string& given, const std::string& expected) {
 }
 
 Api::Api(const SegdConfig& config, ApiSources sources)
-    : config_(config), sources_(std::move(sources)) {}
+    : config_(config), sources_(std::move(sources)) {
+  if (sources_.drift_history) drift_api_.emplace(config_.drift, sources_.drift_history);
+}
 
 HttpResponse Api::Handle(const HttpRequest& req) const {
   const std::string& p = req.path;
@@ -146,6 +148,9 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
   }
   if (p == "/v1/segments") return get ? Segments() : NotAllowed(p, "GET");
   if (p == "/v1/model") return get ? Model() : NotAllowed(p, "GET");
+  if (drift_api_) {
+    if (auto r = drift_api_->Handle(req)) return std::move(*r);
+  }
   if (p == "/v1/admin/retrain") {
     // Without a configured token the admin endpoints do not exist.
     if (config_.http.admin_token.empty()) return ProblemResponse(404, "no such resource");

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "app/drift_api.h"
 #include "segd/cluster/customer_route.h"
 #include "segd/config/segd_config.h"
 #include "segd/http/http_client.h"
@@ -23,7 +24,8 @@ struct ApiSources {
   const IngestStats* stats = nullptr;  // watermark, customers
   std::function<DriftStatus()> drift;  // the last evaluation
   std::function<std::string()> not_ready_reason;
-  std::function<std::string()> metrics;  // Prometheus text exposition
+  std::function<std::string()> metrics;         // Prometheus text exposition
+  const DriftHistory* drift_history = nullptr;  // GET /v1/drift (nullptr: 404)
   // Several instances: where each customer is served (null: every lookup is answered here),
   // and how a lookup reaches its owner (required with a locator).
   const CustomerLocator* locator = nullptr;
@@ -50,6 +52,7 @@ class Api {
 
   SegdConfig config_;
   ApiSources sources_;
+  std::optional<DriftApi> drift_api_;  // when sources.drift_history is set
 };
 
 // Equal strings, in time that depends only on the length of `expected`.

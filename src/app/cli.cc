@@ -8,11 +8,13 @@
 #include <cstdlib>
 
 #include "app/daemon.h"
+#include "app/drift_report.h"
 #include "app/model_options.h"
 #include "app/simulate_command.h"
 #include "app/state_report.h"
 #include "segd/build_info.h"
 #include "segd/config/config_loader.h"
+#include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/state/rocksdb_state_store.h"
 
@@ -100,6 +102,20 @@ int InspectModel(const SegdConfig& config) {
   return 0;
 }
 
+int InspectDrift(const SegdConfig& config, const std::string& format, const std::string& from,
+                 const std::string& to) {
+  const auto from_ms = from.empty() ? std::optional<int64_t>(0) : ParseDayMs(from);
+  const auto to_ms = to.empty() ? std::optional<int64_t>(INT64_MAX) : ParseDayMs(to);
+  if (!from_ms || !to_ms) {
+    std::fprintf(stderr, "segd: --from and --to take YYYY-MM-DD or an RFC 3339 time\n");
+    return 2;
+  }
+  auto store = OpenForInspection(config);
+  if (!store) return 1;
+  const DriftHistory history(store.get(), {.keep = 0});
+  return PrintDriftHistory(history, format, *from_ms, *to_ms);
+}
+
 // Fits a new baseline on the stored customers at the stored watermark and makes it current.
 int Train(const SegdConfig& config) {
   auto opened = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
@@ -156,6 +172,13 @@ int RunCli(int argc, char** argv) {
   customer->add_option("id", customer_id, "customer id")->required();
   CLI::App* summary = inspect->add_subcommand("summary", "totals and a few customers");
   CLI::App* model = inspect->add_subcommand("model", "the current baseline and kept versions");
+  std::string drift_format = "csv", drift_from, drift_to;
+  CLI::App* drift = inspect->add_subcommand("drift", "the drift history (every evaluation)");
+  drift->add_option("--format", drift_format, "csv | json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  drift->add_option("--from", drift_from, "first as_of (YYYY-MM-DD or RFC 3339), included");
+  drift->add_option("--to", drift_to, "last as_of (YYYY-MM-DD or RFC 3339), excluded");
   CLI::App* train = app.add_subcommand(
       "train", "fit a new baseline on the stored customers (stop the daemon first)");
 
@@ -178,6 +201,7 @@ int RunCli(int argc, char** argv) {
   if (*customer) return InspectCustomer(*config, customer_id);
   if (*summary) return InspectSummary(*config);
   if (*model) return InspectModel(*config);
+  if (*drift) return InspectDrift(*config, drift_format, drift_from, drift_to);
   if (*train) return Train(*config);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;

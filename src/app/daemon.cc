@@ -145,6 +145,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                          .drift = [&drift] { return drift.status(); },
                          .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
                          .metrics = [&metrics] { return metrics.Scrape(); },
+                         .drift_history = &drift.history(),
                          .locator = node,
                          .forward = SendHttpRequest});
   auto http = HttpServer::Start(
@@ -158,8 +159,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   }
   const std::string host = config.http.bind.substr(0, config.http.bind.rfind(':'));
   spdlog::info(
-      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /metrics, /livez, "
-      "/readyz; admin {})",
+      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /v1/drift, /metrics, "
+      "/livez, /readyz; admin {})",
       host, (*http)->port(), config.http.admin_token.empty() ? "disabled" : "enabled");
   if (node) {
     const std::string url = AdvertiseUrl(config, (*http)->port());

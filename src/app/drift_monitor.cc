@@ -3,11 +3,58 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <optional>
+#include <cmath>
 
+#include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 
 namespace segd {
+namespace {
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<double> Shares(const std::vector<uint64_t>& sizes) {
+  uint64_t total = 0;
+  for (uint64_t n : sizes) total += n;
+  std::vector<double> shares;
+  for (uint64_t n : sizes) shares.push_back(total ? double(n) / double(total) : 0.0);
+  return shares;
+}
+
+// What the history keeps of one evaluation (the policy's part is filled in by Conclude).
+DriftRecord MakeRecord(const BaselineModel& b, const RowMatrix& live_centroids,
+                       const DriftReport& online, const std::optional<DriftReport>& refit,
+                       int64_t as_of_ms) {
+  DriftRecord r;
+  r.as_of_ms = as_of_ms;
+  r.evaluated_unix_ms = WallClockMs();
+  r.baseline_version = b.version;
+  r.customers = online.customers;
+  r.ari_online = online.ari;
+  if (refit) r.ari_refit = refit->ari;
+  r.psi = online.psi;
+  for (const FeatureDef& f : b.spec.features) r.features.emplace_back(FeatureKindName(f.kind));
+  r.segment_names = b.names;
+  r.share_baseline = Shares(online.baseline_sizes);
+  r.share_live = Shares(online.comparison_sizes);
+  r.migration.assign(size_t(online.table.rows()), std::vector<uint64_t>(online.table.cols()));
+  for (int i = 0; i < online.table.rows(); ++i) {
+    for (int j = 0; j < online.table.cols(); ++j) r.migration[i][j] = online.table.at(i, j);
+  }
+  for (int c = 0; c < b.k(); ++c) {
+    const auto now = ToOriginalUnits(b.spec, b.scaler, live_centroids.row(c).data());
+    std::vector<double>& shift = r.centroid_shift.emplace_back();
+    for (size_t f = 0; f < now.size(); ++f) shift.push_back(now[f] - b.centroids_original[c][f]);
+  }
+  r.seconds = online.seconds + (refit ? refit->seconds : 0.0);
+  return r;
+}
+
+}  // namespace
 
 DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store, IngestPipeline* pipeline,
                            const IngestStats* stats)
@@ -15,15 +62,25 @@ DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store, IngestP
       store_(store),
       pipeline_(pipeline),
       stats_(stats),
+      history_(store, {.keep = config.history_keep, .keep_days = config.history_keep_days}),
+      every_event_ms_(
+          config.every_event_days > 0
+              ? std::max<int64_t>(1, std::llround(config.every_event_days * 86'400'000.0))
+              : 0),
       policy_({.threshold = config.threshold,
                .critical = config.critical,
                .consecutive = config.consecutive_evaluations,
-               .hysteresis = config.hysteresis}) {}
+               .hysteresis = config.hysteresis}) {
+  if (every_event_ms_ > 0) pipeline_->SetBoundaryListener(every_event_ms_, this);
+}
 
-DriftMonitor::~DriftMonitor() { Stop(); }
+DriftMonitor::~DriftMonitor() {
+  Stop();
+  if (every_event_ms_ > 0) pipeline_->SetBoundaryListener(0, nullptr);
+}
 
 void DriftMonitor::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  if (config_.every_seconds > 0) thread_ = std::thread([this] { Loop(); });
 }
 
 void DriftMonitor::Stop() {
@@ -35,30 +92,11 @@ void DriftMonitor::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool DriftMonitor::Due(std::chrono::steady_clock::time_point last_run) const {
-  if (config_.every_seconds > 0 &&
-      std::chrono::steady_clock::now() - last_run >= std::chrono::seconds(config_.every_seconds)) {
-    return true;
-  }
-  if (config_.every_event_days > 0) {
-    const int64_t watermark = stats_->watermark_ms.load(std::memory_order_relaxed);
-    return watermark - last_watermark_ms_ >= int64_t(config_.every_event_days * 86'400'000.0);
-  }
-  return false;
-}
-
 void DriftMonitor::Loop() {
-  // With an event-time schedule, look at the watermark every second; otherwise sleep the
-  // whole wall-clock interval.
-  const auto tick = config_.every_event_days > 0 ? std::chrono::seconds(1)
-                                                 : std::chrono::seconds(config_.every_seconds);
-  auto last_run = std::chrono::steady_clock::now();
-  last_watermark_ms_ = stats_->watermark_ms.load(std::memory_order_relaxed);
+  const auto every = std::chrono::seconds(config_.every_seconds);
   std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, tick, [this] { return stopping_; })) {
-    if (!Due(last_run)) continue;
+  while (!wake_.wait_for(lock, every, [this] { return stopping_; })) {
     lock.unlock();
-    last_run = std::chrono::steady_clock::now();
     if (Status s = EvaluateOnce(); !s.ok()) {
       spdlog::warn("drift evaluation failed: {}", s.ToString());
     }
@@ -69,60 +107,127 @@ void DriftMonitor::Loop() {
 Status DriftMonitor::EvaluateOnce() {
   auto live = pipeline_->live_snapshot();
   if (!live || !live->baseline) return Status::Ok();
-  const BaselineModel& b = *live->baseline;
-  if (b.version != policy_baseline_version_) {  // a new baseline starts a new history
-    policy_.Reset();
-    policy_baseline_version_ = b.version;
-  }
-  const int64_t watermark = stats_->watermark_ms.load(std::memory_order_relaxed);
-  last_watermark_ms_ = watermark;
-  auto report = EvaluateDrift(*store_, watermark, {&b.spec, &b.scaler, &b.centroids},
-                              {&b.spec, &b.scaler, &live->centroids});
-  if (!report.ok()) return report.status();
-  const bool by_refit = config_.method == "refit";
-  std::optional<DriftReport> refit;
-  if (by_refit || (config_.refit_every > 0 && evaluations_ % uint64_t(config_.refit_every) == 0)) {
-    auto r = Refit(b, watermark);
-    if (!r.ok()) return r.status();
-    refit = std::move(*r);
-  }
+  std::lock_guard<std::mutex> lock(eval_mu_);
+  const bool drives_policy = every_event_ms_ == 0;
+  const bool refit =
+      config_.method == "refit" || (drives_policy && config_.refit_every > 0 &&
+                                    evaluations_ % uint64_t(config_.refit_every) == 0);
+  auto e = Evaluate(*live, stats_->watermark_ms.load(std::memory_order_relaxed), refit);
+  if (!e.ok()) return e.status();
   ++evaluations_;
-  const double ari = by_refit ? refit->ari : report->ari;
-  const bool recommended = policy_.Observe(ari);
-  spdlog::info(
-      "drift evaluated baseline=v{} method={} ari={:.4f} customers={} retrain_recommended={} "
-      "seconds={:.3f}",
-      b.version, config_.method, ari, report->customers, recommended, report->seconds);
-  if (recommended && config_.retrain == "auto" && auto_retrain_asked_for_ != b.version) {
+  e->record.schedule = DriftSchedule::kWallClock;
+  auto retrain = Conclude(std::move(*e), drives_policy, live->updates);
+  if (!retrain.ok()) return retrain.status();
+  if (*retrain) {
     // The fit runs on the consumer thread; the next evaluation sees the new baseline, which
     // starts a new policy history (the flag clears).
-    auto_retrain_asked_for_ = b.version;
-    spdlog::warn("retrain recommended for baseline v{} (ari {:.4f}): fitting a new baseline",
-                 b.version, ari);
     (void)pipeline_->RequestRetrain(RetrainTrigger::kAuto);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  status_.evaluated = true;
-  status_.online = std::move(*report);
-  if (refit) {
-    status_.refit_evaluated = true;
-    status_.refit = std::move(*refit);
-  }
-  status_.retrain_recommended = recommended;
-  status_.severity = policy_.severity();
-  status_.baseline_version = b.version;
-  status_.live_updates = live->updates;
-  status_.evaluated_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
   return Status::Ok();
 }
 
-StatusOr<DriftReport> DriftMonitor::Refit(const BaselineModel& b, int64_t watermark) {
+StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
+  auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
+  if (!live || !live->baseline) return false;
+  std::lock_guard<std::mutex> lock(eval_mu_);
+  SEGD_RETURN_IF_ERROR(RestorePolicy(live->baseline->version, boundary_ms));
+  // Which boundaries refit depends on the boundary alone, so restarts do not shift it.
+  const bool refit =
+      config_.method == "refit" ||
+      (config_.refit_every > 0 && (boundary_ms / every_event_ms_) % config_.refit_every == 0);
+  auto e = Evaluate(*live, boundary_ms, refit);
+  if (!e.ok()) return e.status();
+  e->record.schedule = DriftSchedule::kEventTime;
+  policy_as_of_ms_ = boundary_ms;
+  return Conclude(std::move(*e), true, live->updates);
+}
+
+Status DriftMonitor::RestorePolicy(uint64_t baseline_version, int64_t boundary_ms) {
+  if (policy_as_of_ms_ != 0 && policy_as_of_ms_ < boundary_ms &&
+      policy_baseline_version_ == baseline_version) {
+    return Status::Ok();  // the usual case: the next boundary after the one in memory
+  }
+  // A start, a boundary evaluated again after a crash, or a new baseline.
+  policy_.Reset();
+  policy_baseline_version_ = baseline_version;
+  auto last = history_.LastEventTimeBefore(boundary_ms);
+  if (!last.ok()) return last.status();
+  if (*last && (*last)->baseline_version == baseline_version) policy_.Restore((*last)->policy);
+  return Status::Ok();
+}
+
+StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::LiveSnapshot& live,
+                                                          int64_t as_of_ms, bool refit) {
+  const BaselineModel& b = *live.baseline;
+  Evaluation e;
+  auto online = EvaluateDrift(*store_, as_of_ms, {&b.spec, &b.scaler, &b.centroids},
+                              {&b.spec, &b.scaler, &live.centroids});
+  if (!online.ok()) return online.status();
+  e.online = std::move(*online);
+  if (refit) {
+    auto r = Refit(b, as_of_ms);
+    if (r.ok()) {
+      e.refit = std::move(*r);
+    } else if (r.status().code() == StatusCode::kFailedPrecondition) {
+      spdlog::warn("drift refit skipped: {}", r.status().ToString());  // too few customers
+    } else {
+      return r.status();
+    }
+  }
+  e.record = MakeRecord(b, live.centroids, e.online, e.refit, as_of_ms);
+  return e;
+}
+
+StatusOr<bool> DriftMonitor::Conclude(Evaluation e, bool drives_policy, uint64_t live_updates) {
+  const uint64_t version = e.record.baseline_version;
+  if (drives_policy && version != policy_baseline_version_) {  // a new baseline, a new history
+    policy_.Reset();
+    policy_baseline_version_ = version;
+  }
+  // Without a refit ARI (too few customers to fit) the refit method has nothing to observe.
+  const bool by_refit = config_.method == "refit";
+  const double ari = by_refit && e.refit ? e.refit->ari : e.online.ari;
+  if (drives_policy && (!by_refit || e.refit)) policy_.Observe(ari);
+  DriftRecord& r = e.record;
+  r.method = config_.method;
+  r.live_updates = live_updates;
+  r.policy = policy_.state();
+  const bool recommended = policy_.recommended() && policy_baseline_version_ == version;
+  spdlog::info(
+      "drift evaluated schedule={} as_of={} baseline=v{} method={} ari={:.4f} customers={} "
+      "retrain_recommended={} seconds={:.3f}",
+      DriftScheduleName(r.schedule), FormatRfc3339(r.as_of_ms), version, config_.method, ari,
+      r.customers, recommended, r.seconds);
+  SEGD_RETURN_IF_ERROR(history_.Append(r));
+  bool retrain = false;
+  if (drives_policy && recommended && config_.retrain == "auto" &&
+      auto_retrain_asked_for_ != version) {
+    auto_retrain_asked_for_ = version;
+    spdlog::warn("retrain recommended for baseline v{} (ari {:.4f}): fitting a new baseline",
+                 version, ari);
+    retrain = true;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.evaluated = true;
+  status_.online = std::move(e.online);
+  if (e.refit) {
+    status_.refit_evaluated = true;
+    status_.refit = std::move(*e.refit);
+  }
+  status_.retrain_recommended = recommended;
+  status_.severity = recommended ? policy_.severity() : DriftSeverity::kNone;
+  status_.baseline_version = version;
+  status_.live_updates = live_updates;
+  status_.evaluated_unix_ms = r.evaluated_unix_ms;
+  status_.as_of_ms = r.as_of_ms;
+  return retrain;
+}
+
+StatusOr<DriftReport> DriftMonitor::Refit(const BaselineModel& b, int64_t as_of_ms) {
   auto fresh =
-      TrainBaseline(*store_, watermark, b.spec, {.k = b.k(), .n_init = 3, .seed = b.version}, &b);
+      TrainBaseline(*store_, as_of_ms, b.spec, {.k = b.k(), .n_init = 3, .seed = b.version}, &b);
   if (!fresh.ok()) return fresh.status();
-  auto report = EvaluateDrift(*store_, watermark, {&b.spec, &b.scaler, &b.centroids},
+  auto report = EvaluateDrift(*store_, as_of_ms, {&b.spec, &b.scaler, &b.centroids},
                               {&fresh->spec, &fresh->scaler, &fresh->centroids});
   if (report.ok()) {
     spdlog::info("drift refit baseline=v{} ari={:.4f} seconds={:.3f}", b.version, report->ari,

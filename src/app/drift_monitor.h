@@ -1,53 +1,85 @@
-// Evaluates drift on its own thread every drift.every_seconds of wall clock and/or every
-// drift.every_event_days of event time: the baseline against the live model over every stored
-// customer (online ARI) and, every drift.refit_every evaluations, against a fresh fit (refit
-// ARI). The drift.method ARI feeds the retrain policy; with drift.retrain: auto a recommendation
-// asks the pipeline for a new baseline. Start/Stop from the main thread; status() from any.
+// Evaluates drift: the baseline against the live model over every stored customer (online ARI)
+// and, every drift.refit_every evaluations, against a fresh fit (refit ARI). Two schedules:
+// - event time (drift.every_event_days): the monitor is the pipeline's boundary listener, so
+//   each boundary the watermark crosses is evaluated exactly once, on the state as of that
+//   boundary, on the consumer thread (ingest waits for it). The retrain policy then runs on
+//   these evaluations only, its state restored from the history, so a replay gives the same
+//   evaluations and the same policy decisions whatever the machine speed, batch sizes or
+//   restarts. With drift.retrain: auto the new baseline is fitted at the boundary.
+// - wall clock (drift.every_seconds): on the monitor's own thread, at the current watermark.
+//   It drives the policy when no event-time schedule is on; otherwise it only refreshes the
+//   published figures between boundaries.
+// Every evaluation is appended to the drift history. Construct and Start/Stop on the main
+// thread; status() and history() from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "drift/drift_history.h"
 #include "segd/config/segd_config.h"
+#include "segd/ingest/event_time_boundary_listener.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/model/drift_status.h"
 #include "segd/state/state_store.h"
 
 namespace segd {
 
-class DriftMonitor {
+class DriftMonitor : public EventTimeBoundaryListener {
  public:
-  // All pointers must outlive the monitor.
+  // All pointers must outlive the monitor. With drift.every_event_days > 0 the monitor registers
+  // itself as `pipeline`'s boundary listener (and unregisters when destroyed).
   DriftMonitor(const DriftConfig& config, StateStore* store, IngestPipeline* pipeline,
                const IngestStats* stats);
-  ~DriftMonitor();
+  ~DriftMonitor() override;
 
+  // The wall-clock thread (only with drift.every_seconds > 0).
   void Start();
   void Stop();
 
-  // One evaluation now (also what the thread runs). Without a baseline it does nothing.
+  // One wall-clock evaluation now, at the current watermark. Without a baseline it does nothing.
   [[nodiscard]] Status EvaluateOnce();
 
+  // The event-time schedule's evaluation (consumer thread, from the pipeline).
+  [[nodiscard]] StatusOr<bool> OnBoundary(int64_t boundary_ms) override;
+
   DriftStatus status() const;
+  const DriftHistory& history() const { return history_; }
 
  private:
+  struct Evaluation {
+    DriftReport online;
+    std::optional<DriftReport> refit;
+    DriftRecord record;
+  };
   void Loop();
-  bool Due(std::chrono::steady_clock::time_point last_run) const;
+  // Evaluates `live` at `as_of_ms` (features computed then), with a refit if `refit`.
+  StatusOr<Evaluation> Evaluate(const IngestPipeline::LiveSnapshot& live, int64_t as_of_ms,
+                                bool refit);
   // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
-  StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t watermark);
+  StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t as_of_ms);
+  // The policy as it stood after the last event-time evaluation before `boundary_ms` of the
+  // same baseline (fresh for a new baseline).
+  Status RestorePolicy(uint64_t baseline_version, int64_t boundary_ms);
+  // Feeds the policy, records and publishes; returns whether an automatic retrain is due.
+  StatusOr<bool> Conclude(Evaluation e, bool drives_policy, uint64_t live_updates);
 
   DriftConfig config_;
   StateStore* store_;
   IngestPipeline* pipeline_;
   const IngestStats* stats_;
-  RetrainPolicy policy_;  // the rest: used by the evaluating thread only
+  DriftHistory history_;
+  int64_t every_event_ms_ = 0;  // 0: no event-time schedule
+  std::mutex eval_mu_;          // one evaluation at a time; guards the fields below
+  RetrainPolicy policy_;
   uint64_t policy_baseline_version_ = 0;
-  uint64_t evaluations_ = 0;
+  int64_t policy_as_of_ms_ = 0;  // the event-time evaluation the policy state follows (0: none)
+  uint64_t evaluations_ = 0;     // wall-clock evaluations, for drift.refit_every
   uint64_t auto_retrain_asked_for_ = 0;  // baseline version an auto retrain was requested for
-  int64_t last_watermark_ms_ = 0;        // at the last evaluation
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -310,6 +310,8 @@ Status LoadDrift(Section& s, DriftConfig* d) {
       s.Get<int32_t>("consecutive_evaluations", &d->consecutive_evaluations, 1, 1000));
   SEGD_RETURN_IF_ERROR(s.GetDouble("hysteresis", &d->hysteresis, 0, 1));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("refit_every", &d->refit_every, 0, 1'000'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int64_t>("history_keep", &d->history_keep, 0, 100'000'000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("history_keep_days", &d->history_keep_days, 0, 36500));
   return s.RejectUnknown();
 }
 

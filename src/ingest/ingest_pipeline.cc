@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
@@ -36,6 +37,11 @@ IngestPipeline::~IngestPipeline() {
   if (in_flight_ && in_flight_->done.valid()) in_flight_->done.wait();
   std::lock_guard<std::mutex> lock(requests_mu_);
   for (RetrainRequest& r : requests_) r.done.set_value(Unavailable("segd is stopping"));
+}
+
+void IngestPipeline::SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener) {
+  boundary_every_ms_ = listener ? std::max<int64_t>(0, every_ms) : 0;
+  boundary_listener_ = listener;
 }
 
 Status IngestPipeline::Load(ModelLifecycleOptions options) {
@@ -139,13 +145,21 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       ++working_.stale;
       continue;
     }
-    PartitionProgress& p = Working(messages[i]);
-    p.next_offset = messages[i].offset + 1;
     if (kind_[i] == kRejected) {
+      PartitionProgress& p = Working(messages[i]);
+      p.next_offset = messages[i].offset + 1;
       ++p.rejected;
       ++working_.rejects[static_cast<size_t>(rejections_[next_rejection_++].reason)];
       continue;
     }
+    if (CrossesBoundary(events_[next_event_].time_ms)) {
+      // Cut before it: the listener sees the state as of the boundary. The message is applied
+      // by the next micro-batch, once the boundary is behind.
+      crossing_ms_ = events_[next_event_].time_ms;
+      return i;
+    }
+    PartitionProgress& p = Working(messages[i]);
+    p.next_offset = messages[i].offset + 1;
     const Event& e = events_[next_event_++];
     auto before = batch_->FindCustomer(e.subject);
     if (!before.ok()) return before.status();
@@ -171,6 +185,31 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     }
   }
   return messages.size();
+}
+
+bool IngestPipeline::CrossesBoundary(int64_t event_time_ms) {
+  if (boundary_every_ms_ == 0) return false;
+  if (next_boundary_ms_ == 0) {  // the first event ever starts the schedule
+    next_boundary_ms_ = BoundaryAfter(event_time_ms, boundary_every_ms_);
+    return false;
+  }
+  return event_time_ms >= next_boundary_ms_;
+}
+
+Status IngestPipeline::CrossBoundaries() {
+  const int64_t crossing = std::exchange(crossing_ms_, 0);
+  for (int64_t b = next_boundary_ms_; b <= crossing; b += boundary_every_ms_) {
+    auto retrain = boundary_listener_->OnBoundary(b);
+    if (!retrain.ok()) return retrain.status();
+    if (!*retrain) continue;
+    auto version = Retrain(RetrainTrigger::kAuto);
+    if (!version.ok() && version.status().code() != StatusCode::kFailedPrecondition) {
+      return version.status();
+    }
+    if (!version.ok()) spdlog::warn("automatic retrain failed: {}", version.status().ToString());
+  }
+  next_boundary_ms_ = BoundaryAfter(crossing, boundary_every_ms_);
+  return Status::Ok();
 }
 
 void IngestPipeline::StartCommit(bool overlap) {
@@ -229,6 +268,11 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
   applied_ = progress_;
   applied_live_ = live_;
   applied_customers_ = customers_;
+  const int64_t committed_watermark = watermark_ms();
+  next_boundary_ms_ = committed_watermark > 0 && boundary_every_ms_ > 0
+                          ? BoundaryAfter(committed_watermark, boundary_every_ms_)
+                          : 0;
+  crossing_ms_ = 0;
   SEGD_RETURN_IF_ERROR(DecodeAll(messages));
   // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
   if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
@@ -253,13 +297,21 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     result = FinishCommit();
     if (!result.ok()) break;
     batch_->SetPrevious(nullptr);  // nothing reads through it from here on
-    // Overlap only when another micro-batch follows at once (not before a bootstrap fit).
+    // Overlap only when another micro-batch follows at once (not before a bootstrap fit or a
+    // boundary, which need the state committed).
     working_.messages = *end - begin;
-    StartCommit(*end < messages.size() && !BootstrapDue(working_.customers));
+    const bool boundary = crossing_ms_ != 0;
+    StartCommit(*end < messages.size() && !BootstrapDue(working_.customers) && !boundary);
     begin = *end;
     if (BootstrapDue(applied_customers_)) {
       result = FinishCommit();
       if (result.ok()) result = Bootstrap();
+      if (!result.ok()) break;
+      applied_live_ = live_;
+    }
+    if (boundary) {
+      result = FinishCommit();
+      if (result.ok()) result = CrossBoundaries();
       if (!result.ok()) break;
       applied_live_ = live_;
     }

@@ -189,6 +189,10 @@ class DriftCollector : public prometheus::Collectable {
            r.seconds);
     single("segd_drift_evaluation_timestamp_seconds", "When the last evaluation finished.",
            d.evaluated_unix_ms / 1e3);
+    single("segd_drift_as_of_timestamp_seconds",
+           "Event time the last evaluation describes (a boundary of the event-time schedule, or "
+           "the watermark).",
+           d.as_of_ms / 1e3);
     single("segd_segment_share_psi", "Population stability index of segment shares.", r.psi);
     out.push_back(Family("segd_segment_customers", "Customers per segment and model.", G));
     for (size_t c = 0; c < r.baseline_sizes.size(); ++c) {

@@ -1,5 +1,7 @@
 #include "segd/state/memory_state_store.h"
 
+#include <algorithm>
+
 #include "segd/state/state_codec.h"
 
 namespace segd {
@@ -67,6 +69,17 @@ StatusOr<std::optional<std::string>> MemoryStateStore::GetMeta(std::string_view 
   auto it = meta_.find(name);
   if (it == meta_.end()) return std::optional<std::string>();
   return std::optional<std::string>(it->second);
+}
+
+Status MemoryStateStore::ScanMeta(
+    std::string_view prefix, std::string_view from,
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = meta_.lower_bound(std::max(prefix, from));
+       it != meta_.end() && it->first.starts_with(prefix); ++it) {
+    if (!fn(it->first, it->second)) break;
+  }
+  return Status::Ok();
 }
 
 Status MemoryStateStore::Commit(const StateDelta& delta) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 
 #include "segd/state/state_codec.h"
 
@@ -55,6 +56,8 @@ class RocksDbStateStore : public StateStore {
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
+  Status ScanMeta(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status Commit(const StateDelta& delta) override;
 
  private:
@@ -69,7 +72,8 @@ class RocksDbStateStore : public StateStore {
   rocksdb::WriteOptions write_options_;
   std::string path_;
   int64_t min_free_mb_;
-  std::string scratch_;  // Commit's encoding buffer (commits never overlap)
+  std::mutex commit_mu_;  // serializes commits (the pipeline's and the drift history's)
+  std::string scratch_;   // Commit's encoding buffer, guarded by commit_mu_
 };
 
 template <typename T, typename Decode>
@@ -153,6 +157,19 @@ StatusOr<std::optional<std::string>> RocksDbStateStore::GetMeta(std::string_view
   return std::optional<std::string>(std::move(value));
 }
 
+Status RocksDbStateStore::ScanMeta(
+    std::string_view prefix, std::string_view from,
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kMeta]));
+  const std::string_view start = std::max(prefix, from);
+  for (it->Seek(rocksdb::Slice(start.data(), start.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next()) {
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  return FromRocks(it->status(), "scan meta");
+}
+
 // RocksDB meets a full disk badly (Debian's 7.8 build aborts on an assertion when a flush hits
 // ENOSPC), so segd stops while there is still room: a commit that would start with less than
 // storage.min_free_mb free is refused, and the caller stops consuming.
@@ -169,6 +186,7 @@ Status RocksDbStateStore::CheckFreeSpace() const {
 }
 
 Status RocksDbStateStore::Commit(const StateDelta& delta) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
   SEGD_RETURN_IF_ERROR(CheckFreeSpace());
   // Keys go into each memtable in sorted order: the skiplist keeps its insert position (splice)
   // from one key to the next, so a sorted batch of random ids costs a fraction of the cache

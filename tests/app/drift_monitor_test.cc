@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "drift/drift_record_json.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/model/baseline_trainer.h"
+#include "segd/replay/olist_generator.h"
 #include "testing/test_history.h"
 
 namespace segd {
@@ -96,34 +99,108 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   EXPECT_GT(stayed, migrated);
 }
 
-TEST(DriftMonitorTest, EventTimeScheduleEvaluatesWhenTheWatermarkHasMovedEnough) {
+// A two-year Olist-like history, time ordered, one partition.
+std::vector<RawMessage> TwoYears(int customers) {
+  GeneratorOptions g{.seed = 11, .customers = customers};
+  std::vector<RawMessage> out;
+  EXPECT_TRUE(OlistGenerator(g)
+                  .Generate([&](const Event& e) {
+                    out.push_back({"orders", 0, int64_t(out.size()), true, e.subject,
+                                   testing::ToContractJson(e)});
+                    return Status::Ok();
+                  })
+                  .ok());
+  return out;
+}
+
+const DriftConfig kEveryTwoWeeks{.every_seconds = 0, .every_event_days = 14, .refit_every = 4};
+const ModelLifecycleOptions kBootstrapAt200{
+    .live = {.batch_events = 50}, .train = {.k = 4, .n_init = 2}, .bootstrap_min_customers = 200};
+
+// What a replay leaves in the history, without the wall-clock fields.
+std::vector<std::string> Evaluations(const DriftHistory& history) {
+  auto page = history.Read(0, INT64_MAX, 100000, "");
+  EXPECT_TRUE(page.ok());
+  std::vector<std::string> out;
+  for (DriftRecord r : page->records) {
+    r.evaluated_unix_ms = 0;
+    r.seconds = 0;
+    out.push_back(DriftRecordJson(r).dump());
+  }
+  return out;
+}
+
+// Replays `messages` in chunks of `chunk` (micro-batches of `batch`), restarting the pipeline
+// and the monitor (as after a crash: nothing kept but the store) before each chunk in `restarts`.
+// The policy is strict (every evaluation under 0.999 counts, two in a row recommend), so its
+// streaks run through the whole history and a restart that lost them would show.
+std::vector<std::string> Replay(const std::vector<RawMessage>& messages, size_t chunk, size_t batch,
+                                const std::set<size_t>& restarts = {}) {
+  DriftConfig strict = kEveryTwoWeeks;
+  strict.threshold = 0.999;
+  strict.critical = 0.5;
+  strict.consecutive_evaluations = 2;
   MemoryStateStore store;
   NoDeadLetters dlq;
   IngestStats stats;
-  const auto history = testing::MakeHistory(300, 32);
-  std::vector<RawMessage> messages;
-  for (size_t i = 0; i < history.size(); ++i) {
-    messages.push_back({"orders", 0, int64_t(i), true, history[i].key, history[i].json});
+  std::unique_ptr<IngestPipeline> pipeline;
+  std::unique_ptr<DriftMonitor> monitor;
+  auto start = [&] {
+    monitor.reset();
+    pipeline = std::make_unique<IngestPipeline>(DecoderOptions{}, &store, &dlq, &stats,
+                                                [] { return kNow; });
+    monitor = std::make_unique<DriftMonitor>(strict, &store, pipeline.get(), &stats);
+    EXPECT_TRUE(pipeline->Load(kBootstrapAt200).ok());
+  };
+  start();
+  for (size_t i = 0, n = 0; i < messages.size(); i += chunk, ++n) {
+    if (restarts.contains(n)) start();
+    const size_t len = std::min(chunk, messages.size() - i);
+    EXPECT_TRUE(pipeline->Process(std::span(messages).subspan(i, len), batch).ok());
   }
+  return Evaluations(monitor->history());
+}
+
+TEST(DriftMonitorTest, EventTimeScheduleEvaluatesEveryBoundaryOnceOnItsOwnState) {
+  const auto messages = TwoYears(3000);
+  MemoryStateStore store;
+  NoDeadLetters dlq;
+  IngestStats stats;
   IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
-  ASSERT_TRUE(pipeline.Load({.train = {.k = 3, .n_init = 2}, .bootstrap_min_customers = 100}).ok());
-  ASSERT_TRUE(pipeline.Process(messages).ok());
+  DriftMonitor monitor(kEveryTwoWeeks, &store, &pipeline, &stats);
+  ASSERT_TRUE(pipeline.Load(kBootstrapAt200).ok());
+  ASSERT_TRUE(pipeline.Process(messages, 1000).ok());  // at full speed, no wall clock involved
   ASSERT_TRUE(pipeline.live().has_baseline());
-  // Wall clock off: only 7 days of event time trigger an evaluation.
-  DriftMonitor monitor({.every_seconds = 0, .every_event_days = 7, .refit_every = 0}, &store,
-                       &pipeline, &stats);
-  monitor.Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  EXPECT_FALSE(monitor.status().evaluated);  // the watermark has not moved
-  stats.watermark_ms += 6 * 86'400'000LL;
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  EXPECT_FALSE(monitor.status().evaluated);  // 6 days are not enough
-  stats.watermark_ms += 2 * 86'400'000LL;
-  for (int i = 0; i < 50 && !monitor.status().evaluated; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto page = monitor.history().Read(0, INT64_MAX, 1000, "");
+  ASSERT_TRUE(page.ok());
+  const auto& records = page->records;
+  // One evaluation per 14-day boundary from the first after the bootstrap to the last event.
+  const int64_t step = 14 * kMillisPerDay;
+  ASSERT_GT(records.size(), 40u);
+  const int64_t last_event = pipeline.watermark_ms();
+  EXPECT_EQ(records.back().as_of_ms, last_event / step * step);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].as_of_ms % step, 0);
+    if (i > 0) EXPECT_EQ(records[i].as_of_ms - records[i - 1].as_of_ms, step);
+    EXPECT_EQ(records[i].schedule, DriftSchedule::kEventTime);
+    EXPECT_EQ(records[i].baseline_version, 1u);
+    // Refits at every 4th boundary, counted from the epoch.
+    EXPECT_EQ(records[i].ari_refit.has_value(), (records[i].as_of_ms / step) % 4 == 0);
+    EXPECT_EQ(records[i].migration.size(), 4u);
   }
-  EXPECT_TRUE(monitor.status().evaluated);
-  monitor.Stop();
+  // The population grows from boundary to boundary: each saw its own state.
+  EXPECT_LT(records.front().customers, records.back().customers);
+  EXPECT_EQ(monitor.status().as_of_ms, records.back().as_of_ms);
+}
+
+TEST(DriftMonitorTest, EventTimeEvaluationsDoNotDependOnBatchSizesOrRestarts) {
+  const auto messages = TwoYears(2000);
+  const auto whole = Replay(messages, messages.size(), 1000);
+  ASSERT_GT(whole.size(), 40u);
+  EXPECT_GT(ParseDriftRecord(whole.back())->policy.below, 30) << whole.back();
+  EXPECT_EQ(Replay(messages, 333, 77), whole);
+  // Restarts (nothing kept but the store) at several points, before and after the bootstrap.
+  EXPECT_EQ(Replay(messages, 500, 200, {1, 3, 4, 9}), whole);
 }
 
 }  // namespace

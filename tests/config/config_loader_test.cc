@@ -153,6 +153,13 @@ TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
   EXPECT_EQ(ErrorOf("drift: {retrain: yes}"), "drift.retrain: 'yes' is not one of alert, auto");
   EXPECT_EQ(ErrorOf("drift: {every_seconds: 0}"),
             "drift.every_seconds: 0 needs drift.every_event_days > 0 (one schedule must be on)");
+  c = ParseConfig("drift: {history_keep: 500, history_keep_days: 730}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.history_keep, 500);
+  EXPECT_EQ(c->drift.history_keep_days, 730);
+  EXPECT_NE(ErrorOf("drift: {history_keep: -1}").find("drift.history_keep:"), std::string::npos);
+  EXPECT_NE(ErrorOf("drift: {history_keep_days: lots}").find("drift.history_keep_days:"),
+            std::string::npos);
 }
 
 TEST(ConfigLoaderTest, ModelKIsANumberOrAuto) {

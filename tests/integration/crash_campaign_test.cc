@@ -2,8 +2,9 @@
 // with SIGKILL at random moments while it replays a generated history, restarted each time, and
 // finally run to the end. Every customer's state, every order record and the counters must
 // equal the domain code's reference for the history (each event applied exactly once); on a
-// single-partition topic the bootstrap baseline and the live model must equal, bit for bit,
-// those of an uninterrupted in-process run.
+// single-partition topic the bootstrap baseline, the live model and the drift history (one
+// evaluation per 14-day boundary of event time, with its retrain-policy state) must equal, bit
+// for bit, those of an uninterrupted in-process run.
 //
 // CI runs a short campaign. The full one (issue 5: >= 200,000 events, >= 30 kills), one line:
 //   SEGD_CRASH_CUSTOMERS=105000 SEGD_CRASH_KILLS=30 SEGD_CRASH_PARTITIONS=16
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <random>
 
+#include "app/drift_monitor.h"
+#include "drift/drift_record_json.h"
 #include "integration/kafka_test_env.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/replay/event_json_writer.h"
@@ -34,6 +37,25 @@ class NoDeadLetters : public DeadLetterSink {
   Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
   Status Flush() override { return Status::Ok(); }
 };
+
+// The drift schedule both the campaign's segd and the reference use (threshold 0.99 so that
+// the retrain policy's streaks build up and a restart that lost them would show).
+const DriftConfig kDrift{
+    .every_seconds = 3600, .every_event_days = 14, .threshold = 0.99, .refit_every = 4};
+
+// Every evaluation as JSON, without what depends on the wall clock.
+std::vector<std::string> DriftHistoryWithoutWallClock(const DriftHistory& history) {
+  std::vector<std::string> out;
+  auto page = history.Read(0, INT64_MAX, 100000, "");
+  EXPECT_TRUE(page.ok());
+  if (!page.ok()) return out;
+  for (DriftRecord r : page->records) {
+    r.evaluated_unix_ms = 0;
+    r.seconds = 0;
+    out.push_back(DriftRecordJson(r).dump());
+  }
+  return out;
+}
 
 class CrashCampaignTest : public KafkaTestEnv {
  protected:
@@ -67,7 +89,9 @@ class CrashCampaignTest : public KafkaTestEnv {
                           << "\n  batch_linger_ms: 5\n"
                           << "http:\n  bind: \"127.0.0.1:0\"\n"
                           << "model:\n  k: 3\n  n_init: 2\n  bootstrap_min_customers: 500\n"
-                          << "  live_batch_events: 100\n";
+                          << "  live_batch_events: 100\n"
+                          << "drift:\n  every_seconds: 3600\n  every_event_days: 14\n"
+                          << "  refit_every: 4\n  threshold: 0.99\n";
     const std::string log = dir_.Sub(name + ".log");
     std::mt19937_64 rng(seed);
     int done = 0;
@@ -139,10 +163,11 @@ TEST_F(CrashCampaignTest, RandomKillsOnOnePartitionKeepTheModelsBitForBit) {
   EXPECT_GE(done, std::min(kills, 2));
   ExpectExactlyOnce(history, "single");
 
-  // Uninterrupted reference, in process, same model options.
+  // Uninterrupted reference, in process, same model and drift options.
   MemoryStateStore reference;
   NoDeadLetters dlq;
   IngestStats stats;
+  std::vector<std::string> want_drift;
   {
     IngestPipeline p({}, &reference, &dlq, &stats, [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -152,12 +177,14 @@ TEST_F(CrashCampaignTest, RandomKillsOnOnePartitionKeepTheModelsBitForBit) {
     ModelLifecycleOptions o{.live = {.batch_events = 100, .minibatch = {.half_life_days = 30}},
                             .train = {.k = 3, .n_init = 2},
                             .bootstrap_min_customers = 500};
+    DriftMonitor drift(kDrift, &reference, &p, &stats);
     ASSERT_TRUE(p.Load(o).ok());
     std::vector<RawMessage> messages;
     for (size_t i = 0; i < history.size(); ++i) {
       messages.push_back({"t", 0, int64_t(i), true, history[i].key, history[i].json});
     }
     ASSERT_TRUE(p.Process(messages).ok());
+    want_drift = DriftHistoryWithoutWallClock(drift.history());
   }
   StorageOptions o;
   o.path = dir_.Sub("single");
@@ -170,6 +197,11 @@ TEST_F(CrashCampaignTest, RandomKillsOnOnePartitionKeepTheModelsBitForBit) {
   (*got)->trained_unix_ms = (*want)->trained_unix_ms = 0;
   EXPECT_EQ((*got)->Encode(), (*want)->Encode());
   EXPECT_EQ(*(*store)->GetMeta("model/live"), *reference.GetMeta("model/live"));
+  // The event-time drift evaluations: the same boundaries, values and policy states, although
+  // segd was killed in the middle of some and restarted.
+  const DriftHistory got_drift(store->get(), {.keep = 0});
+  EXPECT_GT(want_drift.size(), 20u);
+  EXPECT_EQ(DriftHistoryWithoutWallClock(got_drift), want_drift);
 }
 
 }  // namespace

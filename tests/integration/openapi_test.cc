@@ -64,6 +64,11 @@ class FaultyReads : public StateStore {
     if (fail_reads) return IoError("injected read error");
     return inner_->GetMeta(name);
   }
+  Status ScanMeta(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    if (fail_reads) return IoError("injected read error");
+    return inner_->ScanMeta(prefix, from, fn);
+  }
   Status Commit(const StateDelta& delta) override { return inner_->Commit(delta); }
 
  private:
@@ -114,6 +119,7 @@ class Stack {
                                                     .drift = [this] { return drift_->status(); },
                                                     .not_ready_reason = [] { return ""; },
                                                     .metrics = [this] { return metrics_.Scrape(); },
+                                                    .drift_history = &drift_->history(),
                                                     .locator = locator,
                                                     .forward = SendHttpRequest});
     auto server = HttpServer::Start(
@@ -305,6 +311,13 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       {&full, "POST", "/livez", "/livez", "", {}, 405},
       {&full, "GET", "/readyz", "/readyz", "", {}, 200},
       {&empty, "GET", "/readyz", "/readyz", "", {}, 503},
+      {&full, "GET", "/v1/drift", "/v1/drift?from=2000-01-01&page_size=5", "", {}, 200},
+      {&empty, "GET", "/v1/drift", "/v1/drift", "", {}, 200},
+      {&full, "GET", "/v1/drift", "/v1/drift?page_size=0", "", {}, 400},
+      {&full, "GET", "/v1/drift", "/v1/drift?page_token=nope", "", {}, 400},
+      {&full, "POST", "/v1/drift", "/v1/drift", "", {}, 405},
+      {&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg", "", {}, 200},
+      {&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg?to=yesterday", "", {}, 400},
   };
   std::set<std::string> produced;
   auto run = [&](const Case& k) {
@@ -353,6 +366,8 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   run({&full, "GET", c, "/v1/customers/" + id, "", {}, 500});
   run({&full, "POST", b, b, R"({"ids":["x"]})", {}, 500});
   run({&full, "GET", "/v1/model", "/v1/model", "", {}, 500});
+  run({&full, "GET", "/v1/drift", "/v1/drift", "", {}, 500});
+  run({&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg", "", {}, 500});
   full.store().fail_reads = false;
 
   // Every documented (path, method, status) was produced, except a retrain cut short by

@@ -70,7 +70,9 @@ struct DriftConfig {
   double critical = 0.6;          // drift.critical
   int32_t consecutive_evaluations = 3;  // drift.consecutive_evaluations
   double hysteresis = 0.05;             // drift.hysteresis: clear only at threshold + this
-  int32_t refit_every = 10;  // drift.refit_every: every Nth evaluation also refits (0: off)
+  int32_t refit_every = 10;      // drift.refit_every: every Nth evaluation also refits (0: off)
+  int64_t history_keep = 10000;  // drift.history_keep: evaluations kept (0: no limit)
+  double history_keep_days = 0;  // drift.history_keep_days: in event time (0: no limit)
 };
 
 struct ClusterConfig {

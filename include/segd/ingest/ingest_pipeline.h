@@ -20,6 +20,7 @@
 #include "segd/common/status.h"
 #include "segd/event/event_decoder.h"
 #include "segd/ingest/dead_letter_sink.h"
+#include "segd/ingest/event_time_boundary_listener.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/ingest/raw_message.h"
 #include "segd/model/baseline_trainer.h"
@@ -50,6 +51,12 @@ class IngestPipeline {
                  IngestStats* stats, WallClock clock);
 
   ~IngestPipeline();
+
+  // Reports every crossing of a boundary every `every_ms` of event time (from the Unix epoch) to
+  // `listener`, which must outlive the pipeline: the micro-batch is cut before the first event
+  // at or past the boundary, so the listener sees the state as of the boundary whatever the
+  // batch sizes (see EventTimeBoundaryListener). Call before Process; 0 or nullptr: none.
+  void SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener);
 
   // Loads committed progress of every partition, the current baseline and the live model from
   // the store. Call once before Process. Without a baseline the live model stays idle; if a
@@ -141,6 +148,11 @@ class IngestPipeline {
   bool BootstrapDue(uint64_t customers) const;
   // Fits, saves and switches to a new baseline (consumer thread).
   StatusOr<uint64_t> Retrain(RetrainTrigger trigger);
+  // Whether `event_time_ms` takes the watermark across the next boundary (and, for the first
+  // event ever, where that boundary is).
+  bool CrossesBoundary(int64_t event_time_ms);
+  // Reports every boundary up to crossing_ms_ to the listener (the state is committed).
+  Status CrossBoundaries();
   // A bootstrap whose fit failed for lack of customers: log it, try again later.
   Status Bootstrap();
 
@@ -165,6 +177,11 @@ class IngestPipeline {
   // count (from applied_live_ / applied_customers_), its counters.
   BatchEffects working_;
   uint64_t bootstrap_at_ = 0;  // customers that make a bootstrap due (0: never)
+  EventTimeBoundaryListener* boundary_listener_ = nullptr;
+  int64_t boundary_every_ms_ = 0;  // 0: no event-time schedule
+  // The next boundary the watermark has not crossed (0: no event yet); the time of the event
+  // that crosses it, where the batch was cut (0: none).
+  int64_t next_boundary_ms_ = 0, crossing_ms_ = 0;
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};

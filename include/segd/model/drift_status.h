@@ -19,6 +19,7 @@ struct DriftStatus {
   uint64_t baseline_version = 0;  // 0: no baseline
   uint64_t live_updates = 0;
   int64_t evaluated_unix_ms = 0;
+  int64_t as_of_ms = 0;  // the event time the evaluation describes (boundary or watermark)
 };
 
 }  // namespace segd

@@ -21,6 +21,13 @@ inline const char* DriftSeverityName(DriftSeverity s) {
   return kNames[static_cast<int>(s)];
 }
 
+// Everything the policy remembers, so a history can be resumed where it stopped.
+struct RetrainPolicyState {
+  bool recommended = false;
+  DriftSeverity severity = DriftSeverity::kNone;
+  int below = 0, above = 0;
+};
+
 class RetrainPolicy {
  public:
   explicit RetrainPolicy(RetrainPolicyOptions options = {}) : options_(options) {}
@@ -34,6 +41,14 @@ class RetrainPolicy {
   // Severity of the last observation while recommended (kNone otherwise).
   DriftSeverity severity() const { return recommended_ ? severity_ : DriftSeverity::kNone; }
   int below_streak() const { return below_; }
+
+  RetrainPolicyState state() const { return {recommended_, severity_, below_, above_}; }
+  void Restore(const RetrainPolicyState& s) {
+    recommended_ = s.recommended;
+    severity_ = s.severity;
+    below_ = s.below;
+    above_ = s.above;
+  }
 
  private:
   RetrainPolicyOptions options_;

@@ -23,6 +23,8 @@ class MemoryStateStore : public StateStore {
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
+  Status ScanMeta(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status Commit(const StateDelta& delta) override;
 
  private:

@@ -1,6 +1,7 @@
-// Durable per-customer state. Implementations are safe for one writer (commits never overlap:
-// the ingest pipeline issues them one at a time, in order, possibly each from a different
-// thread, so no thread-local state) concurrent with any number of readers.
+// Durable per-customer state. Implementations are safe for concurrent readers and writers: the
+// ingest pipeline issues its commits one at a time, in order, possibly each from a different
+// thread (so no thread-local state); the drift monitor commits its history records (meta blobs
+// only) from its own thread, and implementations serialize such commits.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,12 @@ class StateStore {
       std::vector<std::pair<TopicPartition, PartitionProgress>>* out) = 0;
 
   [[nodiscard]] virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view name) = 0;
+
+  // Calls `fn(name, blob)` for every meta blob whose name starts with `prefix` and is not less
+  // than `from` (pass `prefix` for all), in name order, until it returns false.
+  [[nodiscard]] virtual Status ScanMeta(
+      std::string_view prefix, std::string_view from,
+      const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
 
   // Applies every write of `delta` atomically and durably (per the store's sync setting): after a
   // crash either all of it or none of it is visible.
