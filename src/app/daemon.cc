@@ -43,6 +43,8 @@ IngestLoopOptions ToLoopOptions(const SegdConfig& c, const RunOptions& run) {
   o.poll_timeout_ms = c.ingest.poll_timeout_ms;
   o.commit_offsets = c.kafka.commit_offsets;
   o.exit_when_caught_up = run.exit_when_caught_up;
+  o.align_partitions = c.ingest.align_partitions;
+  o.align_idle_ms = c.ingest.align_idle_ms;
   return o;
 }
 

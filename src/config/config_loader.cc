@@ -193,6 +193,8 @@ Status LoadIngest(Section& s, IngestConfig* i) {
   }
   SEGD_RETURN_IF_ERROR(
       s.Get<int32_t>("dead_letter_timeout_ms", &i->dead_letter_timeout_ms, 100, kMaxInt32));
+  SEGD_RETURN_IF_ERROR(s.GetBool("align_partitions", &i->align_partitions));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("align_idle_ms", &i->align_idle_ms, 0, kMaxInt32));
   return s.RejectUnknown();
 }
 

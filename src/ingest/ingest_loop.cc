@@ -48,7 +48,77 @@ Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
     serving_.served.clear();
   }
   // Commit everything consumed so far: the next owner resumes from the committed offsets.
-  return CommitPending(stop_);
+  Status s = CommitPending(stop_);
+  DropHeld(partitions);  // never committed: the next owner consumes them again
+  return s;
+}
+
+void IngestLoop::DropHeld(const std::vector<TopicPartition>& partitions) {
+  if (held_.empty() || partitions.empty()) return;
+  std::vector<TopicPartition> dropped;
+  for (const TopicPartition& tp : partitions) {
+    if (paused_.erase(tp) > 0) dropped.push_back(tp);
+  }
+  std::erase_if(held_, [&](const RawMessage& m) {
+    return std::find(partitions.begin(), partitions.end(), TopicPartition{m.topic, m.partition}) !=
+           partitions.end();
+  });
+  pipeline_->Unhold(dropped);
+  if (source_ != nullptr) source_->Resume(dropped);  // a pause would outlive the assignment
+}
+
+void IngestLoop::KeepHeld() {
+  const std::vector<size_t>& held = pipeline_->held_messages();
+  if (held.empty()) return;
+  if (paused_.empty()) {  // the first partition held at this boundary
+    holding_since_ = Clock::now();
+    last_arrival_.clear();
+  }
+  std::vector<TopicPartition> newly;
+  for (size_t i : held) {
+    RawMessage& m = pending_[i];
+    TopicPartition tp{m.topic, m.partition};
+    if (paused_.insert(tp).second) newly.push_back(tp);
+    held_.push_back(std::move(m));
+  }
+  if (source_ != nullptr) source_->Pause(newly);
+}
+
+bool IngestLoop::MayCrossBoundary() const {
+  const auto idle = std::chrono::milliseconds(options_.align_idle_ms);
+  const auto now = Clock::now();
+  for (const TopicPartition& tp : source_->Assignment()) {
+    if (pipeline_->held().contains(tp)) continue;
+    const std::optional<int64_t> end = source_->ReachedEnd(tp);
+    if (end && pipeline_->ResumeOffset(tp) >= *end) continue;  // nothing more to come now
+    auto last = last_arrival_.find(tp);
+    const auto since = last == last_arrival_.end() ? holding_since_ : last->second;
+    if (now - since >= idle) continue;  // idle: nothing from it since holding began, or longer
+    return false;
+  }
+  return true;
+}
+
+Status IngestLoop::CrossBoundary() {
+  auto released = pipeline_->CrossHeldBoundaries();
+  if (!released.ok()) return released.status();
+  const std::vector<TopicPartition>& r = *released;
+  const auto is_released = [&](const RawMessage& m) {
+    return std::find(r.begin(), r.end(), TopicPartition{m.topic, m.partition}) != r.end();
+  };
+  // Released messages go first, in their order; they were consumed before anything pending.
+  std::vector<RawMessage> next, still;
+  for (RawMessage& m : held_) (is_released(m) ? next : still).push_back(std::move(m));
+  held_ = std::move(still);
+  for (RawMessage& m : pending_) next.push_back(std::move(m));
+  pending_ = std::move(next);
+  first_pending_at_ = Clock::now() - std::chrono::milliseconds(options_.batch_linger_ms);
+  for (const TopicPartition& tp : r) paused_.erase(tp);
+  // Partitions still held wait for the next boundary: their idleness counts from now.
+  holding_since_ = Clock::now();
+  last_arrival_.clear();
+  source_->Resume(r);
+  return Status::Ok();
 }
 
 PartitionServing IngestLoop::serving() const {
@@ -76,7 +146,10 @@ Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
   if (pending_.empty()) return Status::Ok();
   for (int attempt = 1;; ++attempt) {
     Status s = pipeline_->Process(pending_, options_.batch_max_events);
-    if (s.ok()) break;
+    if (s.ok()) {
+      KeepHeld();  // messages the pipeline left for later (aligned mode)
+      break;
+    }
     if (s.code() != StatusCode::kUnavailable) return s;  // storage: fatal
     if (stop != nullptr && stop->load()) {
       // Not committed, so these messages will be consumed again after restart: nothing is lost.
@@ -146,6 +219,7 @@ std::vector<PartitionLag> IngestLoop::lag() const {
 Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   source_ = source;
   stop_ = &stop;
+  pipeline_->SetAligned(options_.align_partitions);
   Status result;
   while (!stop.load()) {
     heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
@@ -156,6 +230,11 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     if (!result.ok()) break;
     brokers_reachable_.store(source->BrokersReachable(), std::memory_order_release);
     const bool idle = pending_.size() == before;
+    if (!held_.empty()) {
+      for (size_t i = before; i < pending_.size(); ++i) {
+        last_arrival_[TopicPartition{pending_[i].topic, pending_[i].partition}] = Clock::now();
+      }
+    }
     MaybeLogProgress();
     MaybeUpdateLag();
     UpdateServed();
@@ -169,6 +248,11 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     if (full || lingered || (idle && !pending_.empty())) {
       result = CommitPending(&stop);
       if (!result.ok()) break;
+    }
+    if (!held_.empty() && pending_.empty() && MayCrossBoundary()) {
+      result = CrossBoundary();
+      if (!result.ok()) break;
+      continue;
     }
     result = pipeline_->RunRequestedWork();  // retrains asked for by drift or an admin
     if (!result.ok()) break;

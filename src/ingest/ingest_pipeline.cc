@@ -14,7 +14,7 @@
 namespace segd {
 namespace {
 
-constexpr uint8_t kStale = 0, kGood = 1, kRejected = 2;
+constexpr uint8_t kStale = 0, kGood = 1, kRejected = 2, kHeld = 3;
 constexpr const char* kLiveModelKey = "model/live";
 constexpr const char* kCustomersKey = "stats/customers";
 
@@ -42,6 +42,17 @@ IngestPipeline::~IngestPipeline() {
 void IngestPipeline::SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener) {
   boundary_every_ms_ = listener ? std::max<int64_t>(0, every_ms) : 0;
   boundary_listener_ = listener;
+  StartSchedule();
+}
+
+// The next boundary follows from the committed watermark (0: no event yet, the first one sets
+// it); from here on only crossings move it.
+void IngestPipeline::StartSchedule() {
+  const int64_t watermark = watermark_ms();
+  next_boundary_ms_ =
+      watermark > 0 && boundary_every_ms_ > 0 ? BoundaryAfter(watermark, boundary_every_ms_) : 0;
+  crossing_ms_ = 0;
+  held_.clear();
 }
 
 Status IngestPipeline::Load(ModelLifecycleOptions options) {
@@ -63,6 +74,7 @@ Status IngestPipeline::Load(ModelLifecycleOptions options) {
   progress_.clear();
   progress_.insert(stored.begin(), stored.end());
   stats_->watermark_ms.store(watermark_ms(), std::memory_order_relaxed);
+  StartSchedule();
   auto count = store_->GetMeta(kCustomersKey);
   if (!count.ok()) return count.status();
   customers_ = 0;
@@ -113,12 +125,18 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
   event_count_ = 0;
   kind_.assign(messages.size(), kStale);
   rejections_.clear();
+  held_indices_.clear();
   working_.progress.clear();  // here only a cursor per partition, to tell stale messages
   for (size_t i = 0; i < messages.size(); ++i) {
     const RawMessage& m = messages[i];
     PartitionProgress& p = Working(m);
     if (m.offset < p.next_offset) continue;  // applied by an earlier batch
     p.next_offset = m.offset + 1;
+    if (aligned_ && !held_.empty() && held_.contains(TopicPartition{m.topic, m.partition})) {
+      kind_[i] = kHeld;  // behind a held event: keeps its place, decoded once released
+      held_indices_.push_back(i);
+      continue;
+    }
     const std::string_view key(m.key);
     // Decode straight into a reused slot: no per-event allocation once the slots have grown.
     if (event_count_ == events_.size()) events_.emplace_back();
@@ -128,6 +146,10 @@ Status IngestPipeline::DecodeAll(std::span<const RawMessage> messages) {
       kind_[i] = kRejected;
       SEGD_RETURN_IF_ERROR(dlq_->Send(m, *rejection));
       rejections_.push_back(std::move(*rejection));
+    } else if (aligned_ && CrossesBoundary(event.time_ms)) {
+      kind_[i] = kHeld;  // this partition waits at the boundary for the others
+      held_indices_.push_back(i);
+      held_.emplace(TopicPartition{m.topic, m.partition}, event.time_ms);
     } else {
       kind_[i] = kGood;
       ++event_count_;
@@ -145,6 +167,10 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       ++working_.stale;
       continue;
     }
+    if (kind_[i] == kHeld) {
+      ++working_.held;
+      continue;
+    }
     if (kind_[i] == kRejected) {
       PartitionProgress& p = Working(messages[i]);
       p.next_offset = messages[i].offset + 1;
@@ -152,7 +178,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
       ++working_.rejects[static_cast<size_t>(rejections_[next_rejection_++].reason)];
       continue;
     }
-    if (CrossesBoundary(events_[next_event_].time_ms)) {
+    if (!aligned_ && CrossesBoundary(events_[next_event_].time_ms)) {
       // Cut before it: the listener sees the state as of the boundary. The message is applied
       // by the next micro-batch, once the boundary is behind.
       crossing_ms_ = events_[next_event_].time_ms;
@@ -189,11 +215,37 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
 
 bool IngestPipeline::CrossesBoundary(int64_t event_time_ms) {
   if (boundary_every_ms_ == 0) return false;
-  if (next_boundary_ms_ == 0) {  // the first event ever starts the schedule
+  if (next_boundary_ms_ == 0) {
+    // The first event ever starts the schedule. Aligned, each partition's first event is held
+    // until all have one (or none can come): the earliest of them starts it, whichever
+    // partition the broker delivers first.
+    if (aligned_) return true;
     next_boundary_ms_ = BoundaryAfter(event_time_ms, boundary_every_ms_);
     return false;
   }
   return event_time_ms >= next_boundary_ms_;
+}
+
+StatusOr<std::vector<TopicPartition>> IngestPipeline::CrossHeldBoundaries() {
+  std::vector<TopicPartition> released;
+  if (held_.empty()) return released;
+  crossing_ms_ = INT64_MAX;
+  for (const auto& [tp, time_ms] : held_) crossing_ms_ = std::min(crossing_ms_, time_ms);
+  if (next_boundary_ms_ == 0) next_boundary_ms_ = BoundaryAfter(crossing_ms_, boundary_every_ms_);
+  SEGD_RETURN_IF_ERROR(CrossBoundaries());
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (it->second >= next_boundary_ms_) {
+      ++it;
+      continue;
+    }
+    released.push_back(it->first);
+    it = held_.erase(it);
+  }
+  return released;
+}
+
+void IngestPipeline::Unhold(const std::vector<TopicPartition>& partitions) {
+  for (const TopicPartition& tp : partitions) held_.erase(tp);
 }
 
 Status IngestPipeline::CrossBoundaries() {
@@ -268,11 +320,6 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
   applied_ = progress_;
   applied_live_ = live_;
   applied_customers_ = customers_;
-  const int64_t committed_watermark = watermark_ms();
-  next_boundary_ms_ = committed_watermark > 0 && boundary_every_ms_ > 0
-                          ? BoundaryAfter(committed_watermark, boundary_every_ms_)
-                          : 0;
-  crossing_ms_ = 0;
   SEGD_RETURN_IF_ERROR(DecodeAll(messages));
   // Offsets of rejected events may only move once their dead-letter copies are acknowledged.
   if (!rejections_.empty()) SEGD_RETURN_IF_ERROR(dlq_->Flush());
@@ -299,7 +346,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     batch_->SetPrevious(nullptr);  // nothing reads through it from here on
     // Overlap only when another micro-batch follows at once (not before a bootstrap fit or a
     // boundary, which need the state committed).
-    working_.messages = *end - begin;
+    working_.messages = *end - begin - working_.held;
     const bool boundary = crossing_ms_ != 0;
     StartCommit(*end < messages.size() && !BootstrapDue(working_.customers) && !boundary);
     begin = *end;

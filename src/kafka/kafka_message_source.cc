@@ -228,6 +228,13 @@ class KafkaMessageSource : public MessageSource {
 
   std::vector<TopicPartition> Assignment() const override { return rebalancer_->assignment(); }
 
+  void Pause(const std::vector<TopicPartition>& partitions) override {
+    PauseOrResume(partitions, true);
+  }
+  void Resume(const std::vector<TopicPartition>& partitions) override {
+    PauseOrResume(partitions, false);
+  }
+
   bool BrokersReachable() const override { return monitor_->reachable(); }
 
   std::optional<int64_t> ReachedEnd(const TopicPartition& tp) const override {
@@ -250,6 +257,20 @@ class KafkaMessageSource : public MessageSource {
 
  private:
   Status HandleError(const RdKafka::Message& m);
+  void PauseOrResume(const std::vector<TopicPartition>& partitions, bool pause) {
+    if (partitions.empty() || closed_) return;
+    PartitionList parts;
+    for (const TopicPartition& tp : partitions) {
+      parts.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition));
+    }
+    const RdKafka::ErrorCode err = pause ? consumer_->pause(parts) : consumer_->resume(parts);
+    // Only unknown partitions fail (e.g. revoked meanwhile): nothing to pause or resume then.
+    if (err != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("{} {} partition(s): {}", pause ? "pausing" : "resuming", parts.size(),
+                   RdKafka::err2str(err));
+    }
+    RdKafka::TopicPartition::destroy(parts);
+  }
 
   std::unique_ptr<Rebalancer> rebalancer_;  // outlives consumer_
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;

@@ -153,6 +153,12 @@ TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
   EXPECT_EQ(ErrorOf("drift: {retrain: yes}"), "drift.retrain: 'yes' is not one of alert, auto");
   EXPECT_EQ(ErrorOf("drift: {every_seconds: 0}"),
             "drift.every_seconds: 0 needs drift.every_event_days > 0 (one schedule must be on)");
+  c = ParseConfig("ingest: {align_partitions: false, align_idle_ms: 100}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->ingest.align_partitions);
+  EXPECT_EQ(c->ingest.align_idle_ms, 100);
+  EXPECT_NE(ErrorOf("ingest: {align_partitions: maybe}").find("ingest.align_partitions:"),
+            std::string::npos);
   c = ParseConfig("drift: {history_keep: 500, history_keep_days: 730}");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->drift.history_keep, 500);

@@ -51,6 +51,8 @@ class ScriptedSource : public MessageSource {
     return std::nullopt;
   }
   bool BrokersReachable() const override { return true; }
+  void Pause(const std::vector<TopicPartition>&) override {}
+  void Resume(const std::vector<TopicPartition>&) override {}
   Status Close() override { return Status::Ok(); }
 
  private:

@@ -38,6 +38,8 @@ struct IngestConfig {
   int64_t max_future_skew_seconds = 86400;              // ingest.max_future_skew_seconds
   std::string min_event_time = "2000-01-01T00:00:00Z";  // ingest.min_event_time
   int32_t dead_letter_timeout_ms = 30000;  // ingest.dead_letter_timeout_ms (per attempt)
+  bool align_partitions = true;            // ingest.align_partitions (event-time schedule)
+  int32_t align_idle_ms = 5000;            // ingest.align_idle_ms
 };
 
 struct ModelConfig {

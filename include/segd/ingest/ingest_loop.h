@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,12 @@ struct IngestLoopOptions {
   bool exit_when_caught_up = false;      // return once every assigned partition is at its end
   int retry_backoff_ms = 500;            // between attempts of a batch whose dead letters failed
   int progress_log_interval_ms = 10000;  // an info line with the counters (0: never)
+  // With an event-time schedule (IngestPipeline::SetBoundaryListener): consume so that event
+  // time advances together on every assigned partition. A partition that reaches the next
+  // boundary is paused until every other one has reached it too, is at its end, or has
+  // delivered nothing for align_idle_ms.
+  bool align_partitions = true;
+  int align_idle_ms = 5000;
 };
 
 // The partitions this instance owns, and which of them it has consumed to their end since they
@@ -69,6 +77,12 @@ class IngestLoop : public PartitionListener {
  private:
   Status CommitPending(const std::atomic<bool>* stop);
   bool CheckCaughtUp() const;
+  // Aligned consumption: keeps what the pipeline held, pauses those partitions, and crosses
+  // the boundary once no other partition can still bring an event before it.
+  void KeepHeld();
+  bool MayCrossBoundary() const;
+  Status CrossBoundary();
+  void DropHeld(const std::vector<TopicPartition>& partitions);
   void MaybeLogProgress();
   void MaybeUpdateLag();
   void UpdateServed();
@@ -78,6 +92,10 @@ class IngestLoop : public PartitionListener {
   MessageSource* source_ = nullptr;
   const std::atomic<bool>* stop_ = nullptr;
   std::vector<RawMessage> pending_;
+  std::vector<RawMessage> held_;  // held by the pipeline (paused partitions), in arrival order
+  std::chrono::steady_clock::time_point holding_since_;
+  std::map<TopicPartition, std::chrono::steady_clock::time_point> last_arrival_;  // while held
+  std::set<TopicPartition> paused_;  // the partitions of held_
   std::chrono::steady_clock::time_point first_pending_at_;
   std::chrono::steady_clock::time_point last_caught_up_check_;
   std::chrono::steady_clock::time_point last_progress_log_ = std::chrono::steady_clock::now();

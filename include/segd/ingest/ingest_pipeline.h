@@ -58,6 +58,26 @@ class IngestPipeline {
   // batch sizes (see EventTimeBoundaryListener). Call before Process; 0 or nullptr: none.
   void SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener);
 
+  // Aligned mode, for several partitions consumed unevenly (the ingest loop turns it on): the
+  // batch is not cut at a boundary; instead a partition whose next event is at or past it is
+  // held (that message and every later one of the partition are left unprocessed, see
+  // held_messages) while the other partitions go on, so that each boundary is crossed once
+  // every partition has reached it. The caller decides when the rest have (at their end or
+  // idle) and calls CrossHeldBoundaries.
+  void SetAligned(bool aligned) { aligned_ = aligned; }
+  // Indices, into the messages of the last Process call, of those held (in order); the caller
+  // feeds them again once their partition is released.
+  const std::vector<size_t>& held_messages() const { return held_indices_; }
+  // Partitions held now: the time of the event each one waits with.
+  const std::map<TopicPartition, int64_t>& held() const { return held_; }
+  // Crosses every boundary up to the earliest held event (reporting each to the listener, on
+  // the committed state, as in the unaligned mode) and releases the partitions whose held
+  // event is now before the next boundary; returns them. Consumer thread, between Process calls.
+  [[nodiscard]] StatusOr<std::vector<TopicPartition>> CrossHeldBoundaries();
+  // Forgets that `partitions` are held (they were revoked: their messages are not committed and
+  // will be consumed again by their next owner).
+  void Unhold(const std::vector<TopicPartition>& partitions);
+
   // Loads committed progress of every partition, the current baseline and the live model from
   // the store. Call once before Process. Without a baseline the live model stays idle; if a
   // bootstrap is due (a crash came between its batch and its fit) it is fitted here.
@@ -131,6 +151,7 @@ class IngestPipeline {
     std::array<uint64_t, kApplyOutcomeCount> outcomes{};
     std::array<uint64_t, kRejectReasonCount> rejects{};
     uint64_t stale = 0;
+    size_t held = 0;  // messages held (aligned mode): not part of this batch
     size_t messages = 0;
   };
   struct InFlight {
@@ -153,6 +174,7 @@ class IngestPipeline {
   bool CrossesBoundary(int64_t event_time_ms);
   // Reports every boundary up to crossing_ms_ to the listener (the state is committed).
   Status CrossBoundaries();
+  void StartSchedule();
   // A bootstrap whose fit failed for lack of customers: log it, try again later.
   Status Bootstrap();
 
@@ -182,13 +204,16 @@ class IngestPipeline {
   // The next boundary the watermark has not crossed (0: no event yet); the time of the event
   // that crosses it, where the batch was cut (0: none).
   int64_t next_boundary_ms_ = 0, crossing_ms_ = 0;
+  bool aligned_ = false;
+  std::map<TopicPartition, int64_t> held_;  // aligned mode: held partitions, their event's time
+  std::vector<size_t> held_indices_;        // of the last Process call
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events
   size_t event_count_ = 0;
   size_t next_event_ = 0, next_rejection_ = 0;  // cursors of ApplyRange
-  std::vector<uint8_t> kind_;                   // per message: 0 stale, 1 good, 2 rejected
+  std::vector<uint8_t> kind_;                   // per message: 0 stale, 1 good, 2 rejected, 3 held
   std::vector<Rejection> rejections_;           // per rejected message, in message order
 };
 

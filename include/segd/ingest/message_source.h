@@ -42,6 +42,12 @@ class MessageSource {
   // Partitions currently assigned to this instance.
   virtual std::vector<TopicPartition> Assignment() const = 0;
 
+  // Stops delivering messages of `partitions` (assigned ones) until Resume; what was fetched
+  // for them and not delivered yet is dropped and fetched again after Resume, which continues
+  // right after the last message Poll delivered.
+  virtual void Pause(const std::vector<TopicPartition>& partitions) = 0;
+  virtual void Resume(const std::vector<TopicPartition>& partitions) = 0;
+
   // None of the calls below blocks: the consumer thread must keep polling (and feeding the
   // watchdog) even when every broker is gone.
 
