@@ -106,12 +106,13 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   IngestStats stats;
   IngestPipeline pipeline(ToDecoderOptions(config.ingest), store->get(), dlq.get(), &stats,
                           WallClockMs);
+  // The drift monitor first: an event-time schedule changes when the bootstrap is due.
+  DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
   if (Status s = pipeline.Load(ToLifecycleOptions(config.model)); !s.ok()) {
     spdlog::error("cannot load the stored state: {}", s.ToString());
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
-  DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
   auto cluster = NewClusterNode(config, &loop);
   if (!cluster.ok()) {
     spdlog::error("cannot join the cluster: {}", cluster.status().ToString());

@@ -90,11 +90,15 @@ Status IngestPipeline::Load(ModelLifecycleOptions options) {
   bootstrap_at_ = options_.bootstrap_min_customers;
   // The batch that made the bootstrap due was committed but the fit was not: fit it now, on the
   // same committed state, before anything else is applied.
-  if (BootstrapDue(customers_)) return Bootstrap();
+  if (BootstrapDue(customers_)) return Bootstrap(watermark_ms());
   return Status::Ok();
 }
 
 bool IngestPipeline::BootstrapDue(uint64_t customers) const {
+  return boundary_every_ms_ == 0 && BootstrapDueAtBoundary(customers);
+}
+
+bool IngestPipeline::BootstrapDueAtBoundary(uint64_t customers) const {
   return bootstrap_at_ > 0 && !live_.has_baseline() && customers >= bootstrap_at_;
 }
 
@@ -251,10 +255,13 @@ void IngestPipeline::Unhold(const std::vector<TopicPartition>& partitions) {
 Status IngestPipeline::CrossBoundaries() {
   const int64_t crossing = std::exchange(crossing_ms_, 0);
   for (int64_t b = next_boundary_ms_; b <= crossing; b += boundary_every_ms_) {
+    // With an event-time schedule the bootstrap waits for a boundary: the one moment every
+    // partition has reached the same event time.
+    if (BootstrapDueAtBoundary(customers_)) SEGD_RETURN_IF_ERROR(Bootstrap(b));
     auto retrain = boundary_listener_->OnBoundary(b);
     if (!retrain.ok()) return retrain.status();
     if (!*retrain) continue;
-    auto version = Retrain(RetrainTrigger::kAuto);
+    auto version = Retrain(RetrainTrigger::kAuto, b);
     if (!version.ok() && version.status().code() != StatusCode::kFailedPrecondition) {
       return version.status();
     }
@@ -352,7 +359,7 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
     begin = *end;
     if (BootstrapDue(applied_customers_)) {
       result = FinishCommit();
-      if (result.ok()) result = Bootstrap();
+      if (result.ok()) result = Bootstrap(watermark_ms());
       if (!result.ok()) break;
       applied_live_ = live_;
     }
@@ -370,8 +377,8 @@ Status IngestPipeline::Process(std::span<const RawMessage> messages, size_t max_
   return result.ok() ? last : result;
 }
 
-Status IngestPipeline::Bootstrap() {
-  auto version = Retrain(RetrainTrigger::kBootstrap);
+Status IngestPipeline::Bootstrap(int64_t as_of_ms) {
+  auto version = Retrain(RetrainTrigger::kBootstrap, as_of_ms);
   if (version.ok() || version.status().code() != StatusCode::kFailedPrecondition) {
     return version.status();
   }
@@ -382,8 +389,8 @@ Status IngestPipeline::Bootstrap() {
   return Status::Ok();
 }
 
-StatusOr<uint64_t> IngestPipeline::Retrain(RetrainTrigger trigger) {
-  const int64_t watermark = watermark_ms();
+StatusOr<uint64_t> IngestPipeline::Retrain(RetrainTrigger trigger, int64_t as_of_ms) {
+  const int64_t watermark = as_of_ms;
   const auto started = std::chrono::steady_clock::now();
   auto model = TrainBaseline(*store_, watermark, options_.spec, options_.train, live_.baseline());
   if (!model.ok()) return model.status();
@@ -421,7 +428,7 @@ Status IngestPipeline::RunRequestedWork() {
   }
   if (requests.empty()) return Status::Ok();
   // One fit answers every request that waited for it.
-  auto version = Retrain(requests.front().trigger);
+  auto version = Retrain(requests.front().trigger, watermark_ms());
   for (RetrainRequest& r : requests) r.done.set_value(version);
   if (version.ok()) return Status::Ok();
   spdlog::warn("retrain ({}) failed: {}", RetrainTriggerName(requests.front().trigger),

@@ -197,7 +197,9 @@ TEST(DriftMonitorTest, EventTimeEvaluationsDoNotDependOnBatchSizesOrRestarts) {
   const auto messages = TwoYears(2000);
   const auto whole = Replay(messages, messages.size(), 1000);
   ASSERT_GT(whole.size(), 40u);
-  EXPECT_GT(ParseDriftRecord(whole.back())->policy.below, 30) << whole.back();
+  int longest = 0;  // streaks long enough that a restart which lost them would show
+  for (const std::string& r : whole) longest = std::max(longest, ParseDriftRecord(r)->policy.below);
+  EXPECT_GE(longest, 5);
   EXPECT_EQ(Replay(messages, 333, 77), whole);
   // Restarts (nothing kept but the store) at several points, before and after the bootstrap.
   EXPECT_EQ(Replay(messages, 500, 200, {1, 3, 4, 9}), whole);

@@ -121,15 +121,24 @@ Partitioned History() {
   return h;
 }
 
+struct Bootstrap {
+  int64_t as_of_ms = 0;  // the bootstrap baseline's features time
+  uint64_t population = 0;
+};
+
 std::map<int64_t, std::vector<int64_t>> Consume(const Partitioned& h, bool aligned,
-                                                int* pauses = nullptr) {
+                                                int* pauses = nullptr,
+                                                Bootstrap* bootstrap = nullptr) {
   MemoryStateStore store;
   CountingDeadLetterSink dlq;
   IngestStats stats;
   IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
   ProgressAtBoundaries listener(&store);
   pipeline.SetBoundaryListener(kStep, &listener);
-  EXPECT_TRUE(pipeline.Load().ok());
+  EXPECT_TRUE(
+      pipeline
+          .Load({.train = {.k = 3, .n_init = 1}, .bootstrap_min_customers = bootstrap ? 300u : 0u})
+          .ok());
   IngestLoop loop({.batch_max_events = 200,
                    .batch_linger_ms = 1,
                    .poll_timeout_ms = 1,
@@ -149,6 +158,10 @@ std::map<int64_t, std::vector<int64_t>> Consume(const Partitioned& h, bool align
   EXPECT_EQ(consumed, total);
   EXPECT_EQ(stats.applied(), total);
   if (pauses) *pauses = source.pauses;
+  if (bootstrap && pipeline.live().has_baseline()) {
+    bootstrap->as_of_ms = pipeline.live().baseline()->watermark_ms;
+    bootstrap->population = pipeline.live().baseline()->population;
+  }
   return listener.seen;
 }
 
@@ -168,6 +181,27 @@ TEST(AlignedConsumptionTest, EveryBoundarySeesExactlyTheEventsBeforeItOnEveryPar
       EXPECT_EQ(seen.at(b)[size_t(p)], before) << FormatRfc3339(b) << " partition " << p;
     }
   }
+}
+
+TEST(AlignedConsumptionTest, TheBootstrapBaselineIsFittedAtABoundaryEveryPartitionReached) {
+  const Partitioned h = History();
+  Bootstrap bootstrap;
+  const auto seen = Consume(h, /*aligned=*/true, nullptr, &bootstrap);
+  ASSERT_GT(bootstrap.as_of_ms, 0) << "no bootstrap baseline";
+  EXPECT_EQ(bootstrap.as_of_ms % kStep, 0);
+  ASSERT_TRUE(seen.contains(bootstrap.as_of_ms));
+  // Fitted on the state as of that boundary: every partition's events before it, no later one.
+  uint64_t events_before = 0;
+  for (int p = 0; p < kPartitions; ++p) {
+    const auto& t = h.times[size_t(p)];
+    const int64_t before = std::lower_bound(t.begin(), t.end(), bootstrap.as_of_ms) - t.begin();
+    EXPECT_EQ(seen.at(bootstrap.as_of_ms)[size_t(p)], before) << "partition " << p;
+    events_before += uint64_t(before);
+  }
+  EXPECT_GT(events_before, 300u);
+  EXPECT_GE(bootstrap.population, 250u);  // customers with live orders among the 300+
+  // The boundary before it had fewer than 300 customers (else the fit would have come then).
+  EXPECT_LT(seen.begin()->first, bootstrap.as_of_ms);
 }
 
 TEST(AlignedConsumptionTest, WithoutAlignmentTheFirstPartitionRunsAhead) {

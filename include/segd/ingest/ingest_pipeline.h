@@ -39,7 +39,9 @@ struct ModelLifecycleOptions {
   TrainOptions train;
   // The first baseline is fitted when the event that brings the number of customers to this
   // is applied (0: only on request). The batch is cut right after that event, so the baseline
-  // and everything after it depend only on the event sequence, never on batch sizes.
+  // and everything after it depend only on the event sequence, never on batch sizes. With an
+  // event-time schedule (SetBoundaryListener) it is fitted at the first boundary after that,
+  // on the state as of the boundary.
   uint64_t bootstrap_min_customers = 0;
   int keep_versions = 10;
 };
@@ -55,7 +57,7 @@ class IngestPipeline {
   // Reports every crossing of a boundary every `every_ms` of event time (from the Unix epoch) to
   // `listener`, which must outlive the pipeline: the micro-batch is cut before the first event
   // at or past the boundary, so the listener sees the state as of the boundary whatever the
-  // batch sizes (see EventTimeBoundaryListener). Call before Process; 0 or nullptr: none.
+  // batch sizes (see EventTimeBoundaryListener). Call before Load; 0 or nullptr: none.
   void SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener);
 
   // Aligned mode, for several partitions consumed unevenly (the ingest loop turns it on): the
@@ -166,9 +168,12 @@ class IngestPipeline {
   Status CommitDelta(const StateDelta& delta);
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
+  // A bootstrap fit is due now (no event-time schedule: right after the event that brings the
+  // customers to model.bootstrap_min_customers) or at the next boundary (with one).
   bool BootstrapDue(uint64_t customers) const;
-  // Fits, saves and switches to a new baseline (consumer thread).
-  StatusOr<uint64_t> Retrain(RetrainTrigger trigger);
+  bool BootstrapDueAtBoundary(uint64_t customers) const;
+  // Fits, saves and switches to a new baseline, features at `as_of_ms` (consumer thread).
+  StatusOr<uint64_t> Retrain(RetrainTrigger trigger, int64_t as_of_ms);
   // Whether `event_time_ms` takes the watermark across the next boundary (and, for the first
   // event ever, where that boundary is).
   bool CrossesBoundary(int64_t event_time_ms);
@@ -176,7 +181,7 @@ class IngestPipeline {
   Status CrossBoundaries();
   void StartSchedule();
   // A bootstrap whose fit failed for lack of customers: log it, try again later.
-  Status Bootstrap();
+  Status Bootstrap(int64_t as_of_ms);
 
   EventDecoder decoder_;
   StateStore* store_;
