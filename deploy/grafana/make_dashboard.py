@@ -260,6 +260,25 @@ panel("Customers and baseline version",
                                  {"id": "custom.drawStyle", "value": "line"},
                                  {"id": "custom.lineInterpolation", "value": "stepAfter"}]}])
 
+# --- Row 8 (y 54): several instances --------------------------------------------------------
+panel("Instances and partitions",
+      "Live segd instances in the group as each instance sees them (they should agree), the "
+      "leader (owner of partition 0), and the source partitions each member owns. A member's "
+      "count drops to nothing when it leaves or dies; its partitions move at the next rebalance.",
+      "short",
+      [(f"segd_cluster_members{SEL}", "members seen by {{instance}}"),
+       (f"segd_cluster_leader{SEL} == 1", "leader {{instance}}"),
+       (f"max by (member) (segd_cluster_member_partitions{SEL})", "partitions of {{member}}")],
+      0, 54, 12, 8, defaults={"min": 0})
+panel("Forwarded lookups per second",
+      "Lookups an instance forwarded to the owner of the customer's partition (the rest it "
+      "answered itself). With N instances about (N-1)/N of the lookups sent to one instance are "
+      "forwarded.",
+      "ops",
+      [(f"sum by (instance) (rate(segd_cluster_forwarded_requests_total{SEL}[{RATE}]))",
+        "forwarded by {{instance}}")],
+      12, 54, 12, 8, defaults={"min": 0})
+
 
 def query_var(name, label, query):
     return {"name": name, "label": label, "type": "query", "datasource": DS,

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "segd/event/event_time.h"
@@ -20,6 +22,13 @@ HttpResponse Json(const json& body, std::string route, int status = 200) {
   r.status = status;
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   r.route = std::move(route);
+  return r;
+}
+
+// A lookup nobody can answer right now (a rebalance, a catch-up): never a wrong 404.
+HttpResponse Unavailable(const std::string& why, const std::string& route) {
+  HttpResponse r = ProblemResponse(503, why, route);
+  r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
@@ -135,7 +144,7 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
     if (!get) return NotAllowed(route, "GET");
     const std::string id = p.substr(std::strlen("/v1/customers/"));
     if (!ValidId(id)) return ProblemResponse(400, "customer id must be 1..128 bytes", route);
-    return Customer(id);
+    return Customer(id, req);
   }
   if (p == "/v1/segments") return get ? Segments() : NotAllowed(p, "GET");
   if (p == "/v1/model") return get ? Model() : NotAllowed(p, "GET");
@@ -165,8 +174,16 @@ HttpResponse Api::Readyz() const {
   return r;
 }
 
-HttpResponse Api::Customer(const std::string& id) const {
+HttpResponse Api::Customer(const std::string& id, const HttpRequest& req) const {
   const std::string route = "/v1/customers/{id}";
+  if (sources_.locator) {
+    const CustomerRoute where = sources_.locator->Locate(id);
+    if (where.kind == CustomerRoute::Kind::kUnavailable) return Unavailable(where.reason, route);
+    if (where.kind == CustomerRoute::Kind::kForward) {
+      if (!req.forwarded.empty()) return Unavailable("the owner moved: retry", route);
+      return Forward(where.url, "GET", "/v1/customers/" + PercentEncodePathSegment(id), "", route);
+    }
+  }
   std::vector<std::optional<CustomerState>> out;
   if (Status s = sources_.store->GetCustomers({id}, &out); !s.ok()) {
     return ProblemResponse(500, s.ToString(), route);
@@ -197,22 +214,81 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
     }
     owned.push_back(ids[i].get<std::string>());
   }
-  const std::vector<std::string_view> views(owned.begin(), owned.end());
+  BatchRoutes routes;
+  if (sources_.locator) {
+    routes = SplitByOwner(owned, *sources_.locator);
+    if (!routes.unavailable.empty()) return Unavailable(routes.unavailable_reason, route);
+    if (!routes.forward.empty() && !req.forwarded.empty()) {
+      return Unavailable("the owner moved: retry", route);
+    }
+  } else {
+    for (size_t i = 0; i < owned.size(); ++i) routes.local.push_back(i);
+  }
+  // Answers by customer id: from this instance's store, then from each owner's.
+  std::map<std::string, json> answers;
+  std::vector<std::string_view> views;
+  for (size_t i : routes.local) views.push_back(owned[i]);
   std::vector<std::optional<CustomerState>> found;
   if (Status s = sources_.store->GetCustomers(views, &found); !s.ok()) {  // one MultiGet
     return ProblemResponse(500, s.ToString(), route);
   }
   const auto live = sources_.pipeline->live_snapshot();
   const int64_t watermark = sources_.stats->watermark_ms.load();
+  for (size_t j = 0; j < views.size(); ++j) {
+    if (found[j]) {
+      answers[std::string(views[j])] =
+          CustomerJson(std::string(views[j]), *found[j], live.get(), watermark);
+    }
+  }
+  // One request per owner, all in flight at once: the slowest owner sets the latency.
+  std::vector<std::pair<std::string, std::future<HttpResponse>>> parts;
+  for (const auto& [url, indices] : routes.forward) {
+    json sub = {{"ids", json::array()}};
+    for (size_t i : indices) sub["ids"].push_back(owned[i]);
+    parts.emplace_back(url, std::async(std::launch::async, [this, url, body = sub.dump(), route] {
+                         return Forward(url, "POST", "/v1/customers:batchGet", body, route);
+                       }));
+  }
+  for (auto& [url, pending] : parts) {
+    HttpResponse r = pending.get();
+    if (r.status != 200) return r;
+    const json part = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    if (!part.is_object() || !part.contains("results") || !part["results"].is_array()) {
+      return Unavailable("unexpected answer from " + url, route);
+    }
+    for (const json& c : part["results"]) {
+      if (c.contains("customer_id") && c["customer_id"].is_string()) {
+        answers[c["customer_id"].get<std::string>()] = c;
+      }
+    }
+  }
   json results = json::array(), not_found = json::array();
-  for (size_t i = 0; i < owned.size(); ++i) {
-    if (found[i]) {
-      results.push_back(CustomerJson(owned[i], *found[i], live.get(), watermark));
+  for (const std::string& id : owned) {
+    auto it = answers.find(id);
+    if (it != answers.end()) {
+      results.push_back(it->second);
     } else {
-      not_found.push_back(owned[i]);
+      not_found.push_back(id);
     }
   }
   return Json({{"results", std::move(results)}, {"not_found", std::move(not_found)}}, route);
+}
+
+HttpResponse Api::Forward(const std::string& url, const std::string& method,
+                          const std::string& target, const std::string& body,
+                          const std::string& route) const {
+  sources_.locator->CountForwarded();
+  HttpCall call{.base_url = url,
+                .method = method,
+                .target = target,
+                .body = body,
+                .headers = {{kForwardedHeader, "1"}},
+                .timeout_ms = config_.cluster.forward_timeout_ms};
+  if (method == "POST") call.headers.emplace_back("Content-Type", "application/json");
+  StatusOr<HttpResponse> r = sources_.forward(call);
+  if (!r.ok()) return Unavailable("the owner does not answer: " + r.status().message(), route);
+  r->route = route;
+  return std::move(*r);
 }
 
 HttpResponse Api::Segments() const {

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "app/drift_api.h"
+#include "segd/cluster/customer_route.h"
 #include "segd/config/segd_config.h"
+#include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/model/drift_status.h"
@@ -24,6 +26,10 @@ struct ApiSources {
   std::function<std::string()> not_ready_reason;
   std::function<std::string()> metrics;         // Prometheus text exposition
   const DriftHistory* drift_history = nullptr;  // GET /v1/drift (nullptr: 404)
+  // Several instances: where each customer is served (null: every lookup is answered here),
+  // and how a lookup reaches its owner (required with a locator).
+  const CustomerLocator* locator = nullptr;
+  std::function<StatusOr<HttpResponse>(const HttpCall&)> forward;
 };
 
 class Api {
@@ -35,11 +41,14 @@ class Api {
 
  private:
   HttpResponse Readyz() const;
-  HttpResponse Customer(const std::string& id) const;
+  HttpResponse Customer(const std::string& id, const HttpRequest& request) const;
   HttpResponse BatchGet(const HttpRequest& request) const;
   HttpResponse Segments() const;
   HttpResponse Model() const;
   HttpResponse Retrain(const HttpRequest& request) const;
+  // Sends a lookup to the instance at `url` with the hop marker; 503 when it cannot be reached.
+  HttpResponse Forward(const std::string& url, const std::string& method, const std::string& target,
+                       const std::string& body, const std::string& route) const;
 
   SegdConfig config_;
   ApiSources sources_;

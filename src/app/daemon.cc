@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,10 +12,13 @@
 #include "app/model_options.h"
 #include "app/service_notifier.h"
 #include "app/state_report.h"
+#include "segd/cluster/cluster_node.h"
 #include "segd/event/event_time.h"
+#include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
 #include "segd/ingest/ingest_loop.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
+#include "segd/kafka/kafka_member_log.h"
 #include "segd/kafka/kafka_message_source.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
@@ -42,6 +46,40 @@ IngestLoopOptions ToLoopOptions(const SegdConfig& c, const RunOptions& run) {
   o.align_partitions = c.ingest.align_partitions;
   o.align_idle_ms = c.ingest.align_idle_ms;
   return o;
+}
+
+// cluster.advertise_url, or http://<bind host>:<bound port> (the host name for a wildcard bind).
+std::string AdvertiseUrl(const SegdConfig& c, int port) {
+  if (!c.cluster.advertise_url.empty()) return c.cluster.advertise_url;
+  std::string host = c.http.bind.substr(0, c.http.bind.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+    char name[256] = "";
+    gethostname(name, sizeof(name) - 1);
+    host = name;
+  }
+  return "http://" + host + ":" + std::to_string(port);
+}
+
+// The group's view of this instance, when cluster.enabled (else null).
+StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const IngestLoop* loop) {
+  if (!c.cluster.enabled) return std::unique_ptr<ClusterNode>();
+  const std::string topic =
+      c.cluster.control_topic.empty() ? c.kafka.group_id + ".cluster" : c.cluster.control_topic;
+  auto log = NewKafkaMemberLog(c.kafka, topic);
+  if (!log.ok()) return log.status();
+  auto partitioner = ParsePartitionerKind(c.kafka.partitioner);
+  if (!partitioner.ok()) return partitioner.status();
+  ClusterNodeOptions o{.source_topic = c.kafka.topics.front(),
+                       .partitioner = *partitioner,
+                       .heartbeat_ms = c.cluster.heartbeat_ms,
+                       .member_timeout_ms = c.cluster.member_timeout_ms};
+  return std::make_unique<ClusterNode>(
+      o, std::move(*log),
+      [loop] {
+        PartitionServing s = loop->serving();
+        return LocalPartitions{s.generation, std::move(s.assigned), std::move(s.served)};
+      },
+      WallClockMs);
 }
 
 }  // namespace
@@ -75,33 +113,44 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
-  MetricsExposition metrics({.stats = &stats,
-                             .ready = [&loop] { return loop.ready(); },
-                             .drift = [&drift] { return drift.status(); },
-                             .model =
-                                 [&pipeline] {
-                                   ModelInfo info;
-                                   auto live = pipeline.live_snapshot();
-                                   if (live && live->baseline) {
-                                     info.baseline_version = live->baseline->version;
-                                     info.k = live->baseline->k();
-                                     for (const FeatureDef& f : live->baseline->spec.features) {
-                                       if (!info.features.empty()) info.features += ',';
-                                       info.features += FeatureKindName(f.kind);
-                                     }
-                                   }
-                                   return info;
-                                 },
-                             .lag = [&loop] { return loop.lag(); },
-                             .threshold = config.drift.threshold,
-                             .critical = config.drift.critical});
+  auto cluster = NewClusterNode(config, &loop);
+  if (!cluster.ok()) {
+    spdlog::error("cannot join the cluster: {}", cluster.status().ToString());
+    return 1;
+  }
+  ClusterNode* node = cluster->get();
+  MetricsExposition metrics(
+      {.stats = &stats,
+       .ready = [&loop] { return loop.ready(); },
+       .drift = [&drift] { return drift.status(); },
+       .model =
+           [&pipeline] {
+             ModelInfo info;
+             auto live = pipeline.live_snapshot();
+             if (live && live->baseline) {
+               info.baseline_version = live->baseline->version;
+               info.k = live->baseline->k();
+               for (const FeatureDef& f : live->baseline->spec.features) {
+                 if (!info.features.empty()) info.features += ',';
+                 info.features += FeatureKindName(f.kind);
+               }
+             }
+             return info;
+           },
+       .lag = [&loop] { return loop.lag(); },
+       .cluster =
+           node ? std::function<ClusterStatus()>([node] { return node->status(); }) : nullptr,
+       .threshold = config.drift.threshold,
+       .critical = config.drift.critical});
   const Api api(config, {.store = store->get(),
                          .pipeline = &pipeline,
                          .stats = &stats,
                          .drift = [&drift] { return drift.status(); },
                          .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
                          .metrics = [&metrics] { return metrics.Scrape(); },
-                         .drift_history = &drift.history()});
+                         .drift_history = &drift.history(),
+                         .locator = node,
+                         .forward = SendHttpRequest});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {
@@ -116,6 +165,13 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
       "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /v1/drift, /metrics, "
       "/livez, /readyz; admin {})",
       host, (*http)->port(), config.http.admin_token.empty() ? "disabled" : "enabled");
+  if (node) {
+    const std::string url = AdvertiseUrl(config, (*http)->port());
+    node->Start(url);
+    spdlog::info("cluster member {} (control topic {})", url,
+                 config.cluster.control_topic.empty() ? config.kafka.group_id + ".cluster"
+                                                      : config.cluster.control_topic);
+  }
   auto source = NewKafkaMessageSource(config.kafka, &loop);
   if (!source.ok()) {
     spdlog::error("cannot create Kafka consumer: {}", source.status().ToString());
@@ -134,6 +190,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
   systemd.Stopping();
+  if (node) node->Stop();
   drift.Stop();
   const auto end = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(end - start).count();

@@ -160,6 +160,8 @@ Status LoadKafka(Section& s, KafkaConfig* k) {
       s.Get<int32_t>("heartbeat_interval_ms", &k->heartbeat_interval_ms, 100, 3'600'000));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("fetch_wait_max_ms", &k->fetch_wait_max_ms, 0, 300'000));
   SEGD_RETURN_IF_ERROR(s.GetBool("commit_offsets", &k->commit_offsets));
+  SEGD_RETURN_IF_ERROR(
+      s.GetChoice("partitioner", &k->partitioner, {"consistent_random", "murmur2_random"}));
   SEGD_RETURN_IF_ERROR(s.GetStringMap("properties", &k->properties));
   if (k->heartbeat_interval_ms >= k->session_timeout_ms) {
     return InvalidArgument(s.PathOf("heartbeat_interval_ms") +
@@ -315,6 +317,23 @@ Status LoadDrift(Section& s, DriftConfig* d) {
   return s.RejectUnknown();
 }
 
+Status LoadCluster(Section& s, ClusterConfig* c) {
+  SEGD_RETURN_IF_ERROR(s.GetBool("enabled", &c->enabled));
+  SEGD_RETURN_IF_ERROR(s.GetString("control_topic", &c->control_topic));
+  SEGD_RETURN_IF_ERROR(s.GetString("advertise_url", &c->advertise_url));
+  if (!c->advertise_url.empty() && !c->advertise_url.starts_with("http://")) {
+    return InvalidArgument(s.PathOf("advertise_url") + ": '" + c->advertise_url +
+                           "' is not an http:// URL");
+  }
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("heartbeat_ms", &c->heartbeat_ms, 50, 600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("member_timeout_ms", &c->member_timeout_ms, 100, 3'600'000));
+  if (c->member_timeout_ms <= c->heartbeat_ms) {
+    return InvalidArgument(s.PathOf("member_timeout_ms") + ": must be above cluster.heartbeat_ms");
+  }
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("forward_timeout_ms", &c->forward_timeout_ms, 10, 600'000));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -349,6 +368,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "http", &config.http, LoadHttp));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "model", &config.model, LoadModel));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "drift", &config.drift, LoadDrift));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "cluster", &config.cluster, LoadCluster));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {
@@ -372,6 +392,7 @@ Status ApplyEnvOverrides(SegdConfig* config,
   if (auto v = getenv("SEGD_KAFKA_BROKERS"); v && !v->empty()) config->kafka.brokers = *v;
   if (auto v = getenv("SEGD_STORAGE_PATH"); v && !v->empty()) config->storage.path = *v;
   if (auto v = getenv("SEGD_HTTP_BIND"); v && !v->empty()) config->http.bind = *v;
+  if (auto v = getenv("SEGD_ADVERTISE_URL"); v && !v->empty()) config->cluster.advertise_url = *v;
   if (auto v = getenv("SEGD_KAFKA_SASL_USERNAME"); v) {
     config->kafka.properties.emplace_back("sasl.username", *v);
   }

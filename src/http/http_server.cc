@@ -62,6 +62,7 @@ class Dispatcher : public CivetHandler {
     req.path = info->local_uri ? info->local_uri : "";  // percent-decoded by civetweb
     req.query = info->query_string ? info->query_string : "";
     if (const char* auth = mg_get_header(conn, "Authorization")) req.authorization = auth;
+    if (const char* hop = mg_get_header(conn, kForwardedHeader)) req.forwarded = hop;
     HttpResponse response;
     if (ReadBody(conn, info, &req.body)) {
       response = handler_ ? handler_(req) : ProblemResponse(404, "no such resource");

@@ -29,12 +29,24 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
     start_offsets->push_back(known ? pipeline_->ResumeOffset(tp) : kOffsetBeginning);
   }
   assigned_once_ = true;
+  {
+    std::lock_guard<std::mutex> lock(lag_mu_);
+    ++serving_.generation;
+    serving_.assigned = partitions;
+    serving_.served.clear();
+  }
   caught_up_.store(false, std::memory_order_release);
   ready_.store(true, std::memory_order_release);
   return Status::Ok();
 }
 
 Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
+  {
+    std::lock_guard<std::mutex> lock(lag_mu_);
+    ++serving_.generation;
+    serving_.assigned.clear();
+    serving_.served.clear();
+  }
   // Commit everything consumed so far: the next owner resumes from the committed offsets.
   Status s = CommitPending(stop_);
   DropHeld(partitions);  // never committed: the next owner consumes them again
@@ -152,6 +164,27 @@ Status IngestLoop::CrossBoundary() {
   return Status::Ok();
 }
 
+PartitionServing IngestLoop::serving() const {
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  return serving_;
+}
+
+// A partition counts as served once its committed state reaches an end of partition seen since
+// the assignment; it stays served until the next partition move.
+void IngestLoop::UpdateServed() {
+  const auto now = Clock::now();
+  if (now - last_served_check_ < std::chrono::milliseconds(200)) return;
+  last_served_check_ = now;
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  for (const TopicPartition& tp : serving_.assigned) {
+    if (std::find(serving_.served.begin(), serving_.served.end(), tp) != serving_.served.end()) {
+      continue;
+    }
+    const std::optional<int64_t> end = source_->ReachedEnd(tp);
+    if (end && pipeline_->ResumeOffset(tp) >= *end) serving_.served.push_back(tp);
+  }
+}
+
 Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
   if (pending_.empty()) return Status::Ok();
   for (int attempt = 1;; ++attempt) {
@@ -247,6 +280,7 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     FeedQueued();
     MaybeLogProgress();
     MaybeUpdateLag();
+    UpdateServed();
     if (before == 0 && !idle) first_pending_at_ = Clock::now();
     // The poll takes what the consumer's queue holds, up to `capacity`: several micro-batches
     // under backlog, else fewer; one full micro-batch is enough to go (no waiting for more).

@@ -60,7 +60,7 @@ ClientMetric Histogram(const LatencyHistogram& h) {
 class IngestCollector : public prometheus::Collectable {
  public:
   explicit IngestCollector(const MetricsSources& s)
-      : stats_(s.stats), ready_(s.ready), model_(s.model), lag_(s.lag) {}
+      : stats_(s.stats), ready_(s.ready), model_(s.model), lag_(s.lag), cluster_(s.cluster) {}
 
   std::vector<MetricFamily> Collect() const override {
     constexpr auto C = MetricType::Counter;
@@ -124,14 +124,33 @@ class IngestCollector : public prometheus::Collectable {
                   {{"topic", l.topic}, {"partition", std::to_string(l.partition)}}));
       }
     }
+    if (cluster_) AddCluster(cluster_(), &out);
     return out;
   }
 
  private:
+  static void AddCluster(const ClusterStatus& c, std::vector<MetricFamily>* out) {
+    constexpr auto G = MetricType::Gauge;
+    out->push_back(Family("segd_cluster_members", "Live segd instances in the group.", G));
+    out->back().metric.push_back(Value(G, c.members));
+    out->push_back(Family("segd_cluster_leader",
+                          "1 when this instance is the group's leader (owns partition 0).", G));
+    out->back().metric.push_back(Value(G, c.leader ? 1 : 0));
+    out->push_back(Family("segd_cluster_member_partitions",
+                          "Source partitions owned by each member, as this instance sees it.", G));
+    for (const auto& [member, n] : c.partitions_by_member) {
+      out->back().metric.push_back(Value(G, n, {{"member", member}}));
+    }
+    out->push_back(Family("segd_cluster_forwarded_requests_total",
+                          "Lookups forwarded to the owning instance.", MetricType::Counter));
+    out->back().metric.push_back(Value(MetricType::Counter, double(c.forwarded)));
+  }
+
   const IngestStats* stats_;
   std::function<bool()> ready_;
   std::function<ModelInfo()> model_;
   std::function<std::vector<PartitionLag>()> lag_;
+  std::function<ClusterStatus()> cluster_;
 };
 
 // Drift families exist from the start (NaN ARI before the first evaluation), so dashboards and

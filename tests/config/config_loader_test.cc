@@ -51,6 +51,49 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->http.max_batch_ids, d.http.max_batch_ids);
   EXPECT_EQ(c->http.admin_token, d.http.admin_token);
   EXPECT_EQ(c->http.admin_wait_ms, d.http.admin_wait_ms);
+  EXPECT_EQ(c->kafka.partitioner, d.kafka.partitioner);
+  EXPECT_EQ(c->cluster.enabled, d.cluster.enabled);
+  EXPECT_EQ(c->cluster.control_topic, d.cluster.control_topic);
+  EXPECT_EQ(c->cluster.advertise_url, d.cluster.advertise_url);
+  EXPECT_EQ(c->cluster.heartbeat_ms, d.cluster.heartbeat_ms);
+  EXPECT_EQ(c->cluster.member_timeout_ms, d.cluster.member_timeout_ms);
+  EXPECT_EQ(c->cluster.forward_timeout_ms, d.cluster.forward_timeout_ms);
+}
+
+TEST(ConfigLoaderTest, ClusterKeysAndPartitionerAreRead) {
+  auto c = ParseConfig(
+      "kafka: {partitioner: murmur2_random}\n"
+      "cluster: {enabled: false, control_topic: ctl, advertise_url: \"http://segd-1.segd:8080\",\n"
+      "          heartbeat_ms: 200, member_timeout_ms: 900, forward_timeout_ms: 300}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->kafka.partitioner, "murmur2_random");
+  EXPECT_FALSE(c->cluster.enabled);
+  EXPECT_EQ(c->cluster.control_topic, "ctl");
+  EXPECT_EQ(c->cluster.advertise_url, "http://segd-1.segd:8080");
+  EXPECT_EQ(c->cluster.heartbeat_ms, 200);
+  EXPECT_EQ(c->cluster.member_timeout_ms, 900);
+  EXPECT_EQ(c->cluster.forward_timeout_ms, 300);
+}
+
+TEST(ConfigLoaderTest, BadClusterKeysAreRejectedWithTheirPath) {
+  EXPECT_EQ(ErrorOf("kafka: {partitioner: random}"),
+            "kafka.partitioner: 'random' is not one of consistent_random, murmur2_random");
+  EXPECT_EQ(ErrorOf("cluster: {advertise_url: segd-0:8080}"),
+            "cluster.advertise_url: 'segd-0:8080' is not an http:// URL");
+  EXPECT_EQ(ErrorOf("cluster: {heartbeat_ms: 1000, member_timeout_ms: 1000}"),
+            "cluster.member_timeout_ms: must be above cluster.heartbeat_ms");
+  EXPECT_EQ(ErrorOf("cluster: {heartbeat_ms: 10}"),
+            "cluster.heartbeat_ms: 10 is outside 50..600000");
+  EXPECT_EQ(ErrorOf("cluster: {leader: me}"), "cluster.leader: unknown key");
+}
+
+TEST(ConfigLoaderTest, AdvertiseUrlComesFromTheEnvironment) {
+  SegdConfig c;
+  ASSERT_TRUE(ApplyEnvOverrides(&c, [](const char* name) -> std::optional<std::string> {
+                if (std::string(name) == "SEGD_ADVERTISE_URL") return "http://segd-2.segd:8080";
+                return std::nullopt;
+              }).ok());
+  EXPECT_EQ(c.cluster.advertise_url, "http://segd-2.segd:8080");
 }
 
 TEST(ConfigLoaderTest, FeaturesAreConfigurable) {

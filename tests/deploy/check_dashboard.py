@@ -21,6 +21,7 @@ import sys
 COUNTERS = [
     "segd_events_consumed_total", "segd_events_applied_total", "segd_events_duplicate_total",
     "segd_events_rejected_total", "segd_batches_committed_total", "segd_model_retrains_total",
+    "segd_cluster_forwarded_requests_total",
 ]
 HISTOGRAMS = ["segd_batch_commit_duration_seconds", "segd_http_request_duration_seconds"]
 GAUGES = [
@@ -29,7 +30,8 @@ GAUGES = [
     "segd_retrain_recommended", "segd_drift_severity", "segd_baseline_version", "segd_model_info",
     "segd_live_model_updates", "segd_drift_customers", "segd_drift_evaluation_duration_seconds",
     "segd_drift_evaluation_timestamp_seconds", "segd_segment_share_psi", "segd_segment_customers",
-    "segd_segment_centroid_shift", "segd_segment_migration_customers",
+    "segd_segment_centroid_shift", "segd_segment_migration_customers", "segd_cluster_members",
+    "segd_cluster_leader", "segd_cluster_member_partitions",
 ]
 METRICS = set(COUNTERS) | set(GAUGES) | {
     h + suffix for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}

@@ -106,7 +106,10 @@ TEST_F(BrokerFaultTest, FaultsLoseNothingDoubleNothingAndRecoverByThemselves) {
                         << "\ningest:\n  batch_max_events: 100\n  batch_linger_ms: 5\n"
                         << "  dead_letter_timeout_ms: 2000\n"
                         << "http:\n  bind: \"127.0.0.1:0\"\n"
-                        << "model:\n  k: 3\n  n_init: 2\n  bootstrap_min_customers: 200\n";
+                        << "model:\n  k: 3\n  n_init: 2\n  bootstrap_min_customers: 200\n"
+                        // The injected Fetch and Produce errors must hit the source consumer
+                        // and the dead-letter producer, not the control topic's clients.
+                        << "cluster:\n  enabled: false\n";
   const std::string log = dir_.Sub("segd.log");
   ChildProcess segd({kSegd, "--config", config, "run"}, {}, log);
   const int port = WaitForHttpPort(log);

@@ -77,9 +77,21 @@ class FaultyReads : public StateStore {
 
 // One segd HTTP stack: store, pipeline (with a consumer thread running requested retrains
 // when `consumer`), drift monitor, metrics, Api, civetweb.
+// Routes every customer the same way (a member of a group of several instances).
+class FixedLocator : public CustomerLocator {
+ public:
+  explicit FixedLocator(CustomerRoute route) : route_(std::move(route)) {}
+  CustomerRoute Locate(std::string_view) const override { return route_; }
+  void CountForwarded() const override {}
+
+ private:
+  CustomerRoute route_;
+};
+
 class Stack {
  public:
-  Stack(const std::string& dir, const SegdConfig& config, bool ingest, bool consumer)
+  Stack(const std::string& dir, const SegdConfig& config, bool ingest, bool consumer,
+        const CustomerLocator* locator = nullptr)
       : metrics_({.stats = &stats_, .ready = [] { return true; }}) {
     StorageOptions o;
     o.path = dir;
@@ -107,7 +119,9 @@ class Stack {
                                                     .drift = [this] { return drift_->status(); },
                                                     .not_ready_reason = [] { return ""; },
                                                     .metrics = [this] { return metrics_.Scrape(); },
-                                                    .drift_history = &drift_->history()});
+                                                    .drift_history = &drift_->history(),
+                                                    .locator = locator,
+                                                    .forward = SendHttpRequest});
     auto server = HttpServer::Start(
         config.http, [this](const HttpRequest& r) { return api_->Handle(r); },
         [this](const std::string& route, int status, double s) {
@@ -257,6 +271,13 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   Stack full(dir.Sub("full"), with_token, /*ingest=*/true, /*consumer=*/true);
   Stack empty(dir.Sub("empty"), empty_config, /*ingest=*/false, /*consumer=*/false);
   Stack closed(dir.Sub("closed"), no_token, /*ingest=*/false, /*consumer=*/false);
+  // Members of a group: one whose partitions are all moving, one that forwards to `full`.
+  const FixedLocator moving_partitions(
+      {CustomerRoute::Kind::kUnavailable, "", "partition 3 is being caught up"});
+  Stack moving(dir.Sub("moving"), no_token, false, false, &moving_partitions);
+  const FixedLocator to_full(
+      {CustomerRoute::Kind::kForward, "http://127.0.0.1:" + std::to_string(full.port())});
+  Stack front(dir.Sub("front"), no_token, false, false, &to_full);
   const std::string auth = "Authorization: Bearer t0ken";
   const std::string c = "/v1/customers/{id}", b = "/v1/customers:batchGet", r = "/v1/admin/retrain";
   const std::string id = full.customer();
@@ -264,6 +285,11 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       {&full, "GET", c, "/v1/customers/" + id, "", {}, 200},
       {&full, "GET", c, "/v1/customers/" + std::string(129, 'a'), "", {}, 400},
       {&full, "GET", c, "/v1/customers/nobody", "", {}, 404},
+      {&moving, "GET", c, "/v1/customers/" + id, "", {}, 503},
+      {&front, "GET", c, "/v1/customers/" + id, "", {}, 200},
+      {&front, "GET", c, "/v1/customers/" + id, "", {"X-Segd-Forwarded: 1"}, 503},
+      {&moving, "POST", b, b, json({{"ids", {id}}}).dump(), {}, 503},
+      {&front, "POST", b, b, json({{"ids", {id, "nobody"}}}).dump(), {}, 200},
       {&full, "POST", c, "/v1/customers/" + id, "", {}, 405},
       {&full, "POST", b, b, json({{"ids", {id, "nobody"}}}).dump(), {}, 200},
       {&full, "POST", b, b, "{\"ids\": [", {}, 400},
@@ -298,6 +324,9 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
     SCOPED_TRACE(k.method + " " + k.path.substr(0, 60));
     const auto reply = testing::HttpRequest(k.stack->port(), k.method, k.path, k.body, k.headers);
     EXPECT_EQ(reply.status, k.expected) << reply.body;
+    if (reply.status == 503 && k.path_template.starts_with("/v1/customers")) {
+      EXPECT_NE(reply.head.find("Retry-After: 1"), std::string::npos);  // a lookup: retry soon
+    }
     std::string method = k.method;
     for (char& ch : method) ch = char(std::tolower(ch));
     const YAML::Node op = spec["paths"][k.path_template][method];

@@ -24,6 +24,8 @@ struct KafkaConfig {
   int32_t heartbeat_interval_ms = 1000;          // kafka.heartbeat_interval_ms
   int32_t fetch_wait_max_ms = 10;                // kafka.fetch_wait_max_ms
   bool commit_offsets = true;                    // kafka.commit_offsets (lag monitoring only)
+  // kafka.partitioner: how producers map keys to partitions (consistent_random | murmur2_random).
+  std::string partitioner = "consistent_random";
   // kafka.properties: extra librdkafka properties, applied last (secrets via env, see README).
   std::vector<std::pair<std::string, std::string>> properties;
 };
@@ -75,6 +77,17 @@ struct DriftConfig {
   double history_keep_days = 0;  // drift.history_keep_days: in event time (0: no limit)
 };
 
+struct ClusterConfig {
+  bool enabled = true;        // cluster.enabled: membership and lookup routing
+  std::string control_topic;  // cluster.control_topic ("" = "<kafka.group_id>.cluster")
+  // cluster.advertise_url (env SEGD_ADVERTISE_URL): where the other instances reach this one;
+  // "" = http://<http.bind host, or the host name for 0.0.0.0>:<bound port>.
+  std::string advertise_url;
+  int32_t heartbeat_ms = 1000;        // cluster.heartbeat_ms
+  int32_t member_timeout_ms = 10000;  // cluster.member_timeout_ms: silent members are dropped
+  int32_t forward_timeout_ms = 2000;  // cluster.forward_timeout_ms: one forwarded lookup
+};
+
 struct LogConfig {
   std::string level = "info";   // log.level: trace | debug | info | warn | error
   std::string format = "text";  // log.format: text | json
@@ -87,6 +100,7 @@ struct SegdConfig {
   HttpOptions http;
   ModelConfig model;
   DriftConfig drift;
+  ClusterConfig cluster;
   LogConfig log;
 };
 

@@ -34,7 +34,12 @@ struct HttpRequest {
   std::string query;          // raw, without '?'
   std::string body;           // at most max_body_bytes
   std::string authorization;  // the Authorization header, "" when absent
+  std::string forwarded;      // the X-Segd-Forwarded header (set by a forwarding segd), or ""
 };
+
+// The hop marker of a request one segd instance forwards to another: a request carrying it is
+// answered by the receiver itself, never forwarded again.
+inline constexpr char kForwardedHeader[] = "X-Segd-Forwarded";
 
 struct HttpResponse {
   int status = 200;

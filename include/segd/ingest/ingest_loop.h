@@ -40,6 +40,14 @@ struct IngestLoopOptions {
   size_t align_max_held_messages = 20000;
 };
 
+// The partitions this instance owns, and which of them it has consumed to their end since they
+// were assigned (only those answer lookups in a group of several instances).
+struct PartitionServing {
+  uint64_t generation = 0;  // counts assignments and revocations
+  std::vector<TopicPartition> assigned;
+  std::vector<TopicPartition> served;
+};
+
 class IngestLoop : public PartitionListener {
  public:
   IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline);
@@ -66,6 +74,9 @@ class IngestLoop : public PartitionListener {
   // Lag of every assigned partition at the last check (every 2 s). Thread-safe.
   std::vector<PartitionLag> lag() const;
 
+  // The assignment and its caught-up part (checked every 200 ms). Thread-safe.
+  PartitionServing serving() const;
+
  private:
   Status CommitPending(const std::atomic<bool>* stop);
   bool CheckCaughtUp() const;
@@ -81,6 +92,7 @@ class IngestLoop : public PartitionListener {
   void DropHeld(const std::vector<TopicPartition>& partitions);  // revoked
   void MaybeLogProgress();
   void MaybeUpdateLag();
+  void UpdateServed();
 
   IngestLoopOptions options_;
   IngestPipeline* pipeline_;
@@ -98,6 +110,8 @@ class IngestLoop : public PartitionListener {
   std::chrono::steady_clock::time_point last_lag_update_;
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  // guarded by lag_mu_
+  PartitionServing serving_;       // guarded by lag_mu_
+  std::chrono::steady_clock::time_point last_served_check_;
   std::atomic<int64_t> heartbeat_ns_{0};
   std::atomic<bool> ready_{false};
   std::atomic<bool> brokers_reachable_{true};

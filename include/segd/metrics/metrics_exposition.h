@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "segd/cluster/cluster_status.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/model/drift_status.h"
 
@@ -27,6 +28,7 @@ struct MetricsSources {
   std::function<DriftStatus()> drift;              // optional
   std::function<ModelInfo()> model;                // optional
   std::function<std::vector<PartitionLag>()> lag;  // optional
+  std::function<ClusterStatus()> cluster;          // optional: several instances
   double threshold = 0.8, critical = 0.6;          // drift.threshold / drift.critical
 };
 

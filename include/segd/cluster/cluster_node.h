@@ -1,0 +1,101 @@
+// This instance's view of the segd group: publishes its member record on every assignment
+// change and as a heartbeat, reads everyone's from the control topic, and answers where a
+// customer is served. Runs one background thread; Locate/status/leader are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "segd/cluster/cluster_status.h"
+#include "segd/cluster/customer_route.h"
+#include "segd/cluster/member_log.h"
+#include "segd/cluster/membership.h"
+#include "segd/cluster/partitioner.h"
+
+namespace segd {
+
+struct ClusterNodeOptions {
+  std::string member_id;     // unique in the group (the advertised URL by default)
+  std::string url;           // advertised base URL
+  std::string source_topic;  // the first source topic: customers are routed by its partitions
+  PartitionerKind partitioner = PartitionerKind::kConsistentRandom;
+  int heartbeat_ms = 1000;
+  int member_timeout_ms = 10000;
+};
+
+// This instance's partitions, as the consumer sees them.
+struct LocalPartitions {
+  uint64_t generation = 0;               // changes with every assignment or revocation
+  std::vector<TopicPartition> assigned;  // owned now
+  std::vector<TopicPartition> served;    // owned and consumed to the end since assignment
+};
+
+class ClusterNode : public CustomerLocator {
+ public:
+  // `local` is called on the node's thread; `now_ms` is the wall clock (injected for tests).
+  ClusterNode(ClusterNodeOptions options, std::unique_ptr<MemberLog> log,
+              std::function<LocalPartitions()> local, std::function<int64_t()> now_ms);
+  ~ClusterNode() override;  // Stop()
+
+  // Starts the background thread (Step every ~100 ms). `url` is this instance's advertised URL
+  // (known once the HTTP server is bound); it is also the member id when options.member_id is
+  // empty. Until Start, Locate answers kUnavailable.
+  void Start(const std::string& url);
+  // Publishes a leaving record (the others forget this member at once) and stops the thread.
+  void Stop();
+
+  // One round: publish if the assignment changed or a heartbeat is due, read the control
+  // topic for up to `read_timeout_ms`, drop silent members. Called by the thread; public so
+  // tests can drive a node without one.
+  [[nodiscard]] Status Step(int read_timeout_ms);
+
+  CustomerRoute Locate(std::string_view customer_id) const override;
+  void CountForwarded() const override { forwarded_.fetch_add(1, std::memory_order_relaxed); }
+
+  // The leader's id (owner of partition 0 of the source topic), nullopt while unowned.
+  std::optional<std::string> leader() const;
+  bool is_leader() const;
+  ClusterStatus status() const;
+
+ private:
+  MemberRecord OwnRecord(int64_t now, bool leaving) const;
+  void Run();
+
+  ClusterNodeOptions options_;  // url and member_id fixed by Start
+  std::unique_ptr<MemberLog> log_;
+  std::function<LocalPartitions()> local_;
+  std::function<int64_t()> now_ms_;
+
+  // Node thread only.
+  std::optional<uint64_t> generation_;
+  int64_t assigned_ms_ = 0;
+  std::vector<TopicPartition> assigned_;
+  int64_t last_publish_ms_ = 0;
+  int64_t last_count_ms_ = 0;
+
+  mutable std::mutex mu_;
+  Membership membership_;            // guarded by mu_
+  Ownership ownership_;              // guarded by mu_
+  std::set<TopicPartition> served_;  // guarded by mu_
+  int32_t partitions_ = 0;           // guarded by mu_; 0: not known yet
+  bool history_read_ = false;        // guarded by mu_
+  bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
+  mutable std::atomic<uint64_t> forwarded_{0};
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by stop_mu_
+  std::thread thread_;
+};
+
+}  // namespace segd

@@ -1,0 +1,256 @@
+// Three segd processes in one consumer group on one generated history answer every customer
+// lookup the same way, whichever instance is asked: a non-owner forwards to the owner. Then the
+// leader is SIGKILLed: until the survivors have taken over and caught up with its partitions,
+// lookups for its customers answer 503 with Retry-After (or 200), never 404, and the
+// leadership moves to a survivor.
+//
+// Knobs for a bigger run: SEGD_CLUSTER_TEST_CUSTOMERS (default 2000), ..._PARTITIONS (12),
+// ..._SAMPLE (customers looked up one by one on every instance; default 400, 0 = all).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "integration/kafka_test_env.h"
+#include "segd/cluster/partitioner.h"
+#include "testing/child_process.h"
+#include "testing/http_get.h"
+
+namespace segd::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+double MetricValue(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
+class ClusterIntegrationTest : public KafkaTestEnv {
+ protected:
+  struct Instance {
+    std::string state, config, log;
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    bool alive = true;
+  };
+
+  void WriteConfig(Instance& in, const std::string& topic, const std::string& name) {
+    std::ofstream(in.config) << "kafka:\n  brokers: \"" << broker_->bootstrap_servers()
+                             << "\"\n  topics: [" << topic << "]\n  group_id: g-" << topic
+                             << "\n  client_id: segd-" << name
+                             << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
+                             << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << in.state
+                             << "\ningest:\n  batch_max_events: 500\n  batch_linger_ms: 5\n"
+                             << "http:\n  bind: \"127.0.0.1:0\"\n"
+                             << "model:\n  bootstrap_min_customers: 300\n  n_init: 2\n"
+                             << "drift:\n  every_seconds: 3600\n"
+                             << "cluster:\n  heartbeat_ms: 200\n  member_timeout_ms: 2000\n";
+  }
+
+  static HttpReply Get(const Instance& in, const std::string& id, bool hop = false) {
+    return HttpRequest(
+        in.port, "GET", "/v1/customers/" + id, "",
+        hop ? std::vector<std::string>{"X-Segd-Forwarded: 1"} : std::vector<std::string>{});
+  }
+
+  // Waits until every live instance answers 200 for every id in `ids`; fails after 60 s.
+  void WaitAllAnswer(const std::vector<Instance>& fleet, const std::vector<std::string>& ids) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    for (const Instance& in : fleet) {
+      if (!in.alive) continue;
+      for (const std::string& id : ids) {
+        while (Get(in, id).status != 200) {
+          ASSERT_LT(Clock::now(), deadline)
+              << "port " << in.port << " never answered " << id << "\n"
+              << ReadFile(in.log);
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    }
+  }
+};
+
+TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeadersCustomersNever404) {
+  const int customers = EnvInt("SEGD_CLUSTER_TEST_CUSTOMERS", 2000);
+  const int partitions = EnvInt("SEGD_CLUSTER_TEST_PARTITIONS", 12);
+  const int sample_size = EnvInt("SEGD_CLUSTER_TEST_SAMPLE", 400);
+  const std::string topic = NewTopic(partitions);
+  ASSERT_TRUE(broker_->CreateTopic("g-" + topic + ".cluster", 1).ok());
+  const std::vector<KeyedEvent> history = MakeHistory(customers, 12);
+  Produce(topic, history);  // librdkafka's default partitioner, segd's default too
+
+  // Customer ids in first-seen order; one per partition goes first (the readiness probe).
+  std::vector<std::string> ids;
+  std::set<std::string> seen;
+  for (const KeyedEvent& e : history) {
+    if (seen.insert(e.key).second) ids.push_back(e.key);
+  }
+  std::vector<std::string> probe(partitions);
+  for (const std::string& id : ids) {
+    std::string& p = probe[PartitionForKey(PartitionerKind::kConsistentRandom, id, partitions)];
+    if (p.empty()) p = id;
+  }
+
+  std::vector<Instance> fleet(3);
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "i" + std::to_string(i);
+    fleet[i].state = dir_.Sub(name);
+    fleet[i].config = dir_.Sub(name + ".yaml");
+    fleet[i].log = dir_.Sub(name + ".log");
+    WriteConfig(fleet[i], topic, name);
+    fleet[i].process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kSegd, "--config", fleet[i].config, "run"},
+        std::vector<std::string>{}, fleet[i].log);
+  }
+  for (Instance& in : fleet) {
+    in.port = WaitForHttpPort(in.log);
+    ASSERT_GT(in.port, 0) << ReadFile(in.log);
+  }
+  // All three members known everywhere, then every partition served.
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  for (const Instance& in : fleet) {
+    while (MetricValue(HttpRequest(in.port, "GET", "/metrics").body, "segd_cluster_members") != 3) {
+      ASSERT_LT(Clock::now(), deadline) << ReadFile(in.log);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  WaitAllAnswer(fleet, probe);
+
+  // Every customer, batched, from every instance: the same results in request order.
+  std::vector<json> batch_results(3);
+  for (int i = 0; i < 3; ++i) {
+    for (size_t from = 0; from < ids.size(); from += 999) {
+      json request = {{"ids", json::array()}};
+      for (size_t j = from; j < std::min(ids.size(), from + 999); ++j) {
+        request["ids"].push_back(ids[j]);
+      }
+      request["ids"].push_back("no-such-customer");
+      const HttpReply r =
+          HttpRequest(fleet[i].port, "POST", "/v1/customers:batchGet", request.dump());
+      ASSERT_EQ(r.status, 200) << r.body;
+      const json body = json::parse(r.body);
+      EXPECT_EQ(body["not_found"], json::array({"no-such-customer"}));
+      for (const json& c : body["results"]) batch_results[i].push_back(c);
+    }
+    ASSERT_EQ(batch_results[i].size(), ids.size());
+    for (size_t j = 0; j < ids.size(); ++j) {
+      ASSERT_EQ(batch_results[i][j]["customer_id"], ids[j]);
+    }
+  }
+  EXPECT_EQ(batch_results[1], batch_results[0]);
+  EXPECT_EQ(batch_results[2], batch_results[0]);
+
+  // One by one: the same body everywhere, equal to the owner's own answer (the only instance
+  // that answers a request carrying the hop marker; the others must not forward it again).
+  const size_t n = sample_size <= 0 ? ids.size() : std::min(ids.size(), size_t(sample_size));
+  std::vector<int> owner_of(ids.size(), -1);
+  std::vector<json> before(ids.size());
+  for (size_t j = 0; j < n; ++j) {
+    const std::string& id = ids[j];
+    std::string first;
+    for (int i = 0; i < 3; ++i) {
+      const HttpReply r = Get(fleet[i], id);
+      ASSERT_EQ(r.status, 200) << id << " on instance " << i << ": " << r.body;
+      if (i == 0) first = r.body;
+      EXPECT_EQ(r.body, first) << id << " on instance " << i;
+      const HttpReply direct = Get(fleet[i], id, /*hop=*/true);
+      if (direct.status == 200) {
+        EXPECT_EQ(owner_of[j], -1) << id << " answered by two owners";
+        owner_of[j] = i;
+        EXPECT_EQ(direct.body, first) << id;
+      } else {
+        EXPECT_EQ(direct.status, 503) << id << ": " << direct.body;
+        EXPECT_NE(direct.head.find("Retry-After: 1"), std::string::npos);
+      }
+    }
+    ASSERT_NE(owner_of[j], -1) << id << " has no owner";
+    before[j] = json::parse(first);
+    EXPECT_EQ(before[j], batch_results[0][j]);
+  }
+
+  // The leader dies.
+  int leader = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (MetricValue(HttpRequest(fleet[i].port, "GET", "/metrics").body, "segd_cluster_leader") ==
+        1) {
+      EXPECT_EQ(leader, -1) << "two leaders";
+      leader = i;
+    }
+  }
+  ASSERT_NE(leader, -1) << "no leader";
+  std::vector<size_t> orphans;  // sampled customers of the dead instance
+  for (size_t j = 0; j < n; ++j) {
+    if (owner_of[j] == leader) orphans.push_back(j);
+  }
+  ASSERT_FALSE(orphans.empty());
+  fleet[leader].process->Signal(SIGKILL);
+  ASSERT_TRUE(fleet[leader].process->Wait(std::chrono::seconds(10)).has_value());
+  fleet[leader].alive = false;
+  const auto killed_at = Clock::now();
+  int unavailable = 0;
+  for (bool all_ok = false; !all_ok;) {
+    ASSERT_LT(Clock::now() - killed_at, std::chrono::seconds(60)) << "no recovery in 60 s";
+    all_ok = true;
+    for (const Instance& in : fleet) {
+      if (!in.alive) continue;
+      for (size_t j : orphans) {
+        const HttpReply r = Get(in, ids[j]);
+        if (r.status == 200) continue;
+        all_ok = false;
+        ASSERT_EQ(r.status, 503) << ids[j] << ": " << r.body;
+        ASSERT_NE(r.head.find("Retry-After: 1"), std::string::npos) << r.head;
+        ++unavailable;
+        break;
+      }
+    }
+    if (!all_ok) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const double recovery_s = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  // The survivors agree on every sampled customer; the dead one's customers kept their state.
+  for (size_t j = 0; j < n; ++j) {
+    std::string first;
+    for (const Instance& in : fleet) {
+      if (!in.alive) continue;
+      const HttpReply r = Get(in, ids[j]);
+      ASSERT_EQ(r.status, 200) << ids[j];
+      if (first.empty()) first = r.body;
+      EXPECT_EQ(r.body, first) << ids[j];
+    }
+    const json now = json::parse(first);
+    EXPECT_EQ(now["state"], before[j]["state"]) << ids[j];
+    EXPECT_EQ(now["updated_at"], before[j]["updated_at"]) << ids[j];
+  }
+  int leaders = 0;
+  for (const Instance& in : fleet) {
+    if (!in.alive) continue;
+    const std::string metrics = HttpRequest(in.port, "GET", "/metrics").body;
+    leaders += MetricValue(metrics, "segd_cluster_leader") == 1;
+  }
+  EXPECT_EQ(leaders, 1) << "the leadership did not move to one survivor";
+  std::printf(
+      "cluster: %d customers, %d partitions, %zu looked up one by one on 3 instances; leader "
+      "killed, its %zu sampled customers answered again after %.2f s (%d 503 answers seen)\n",
+      customers, partitions, n, orphans.size(), recovery_s, unavailable);
+  for (Instance& in : fleet) {
+    if (in.alive) in.process->Signal(SIGTERM);
+  }
+  for (Instance& in : fleet) {
+    if (in.alive) EXPECT_EQ(in.process->Wait(std::chrono::seconds(30)), 0) << ReadFile(in.log);
+  }
+}
+
+}  // namespace
+}  // namespace segd::testing
