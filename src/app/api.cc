@@ -360,7 +360,12 @@ HttpResponse Api::Model() const {
                  {{"online", d.evaluated ? Number(d.online.ari) : json(nullptr)},
                   {"refit", d.refit_evaluated ? Number(d.refit.ari) : json(nullptr)}}},
                 {"retrain_recommended", d.retrain_recommended},
-                {"severity", DriftSeverityName(d.severity)}};
+                {"severity", DriftSeverityName(d.severity)},
+                {"detector", d.detector},
+                {"statistic", d.evaluated ? Number(d.statistic) : json(nullptr)},
+                {"limit", d.evaluated ? Number(d.limit) : json(nullptr)},
+                {"reason", d.reason},
+                {"as_of", d.evaluated ? Rfc3339OrNull(d.as_of_ms) : json(nullptr)}};
   return Json({{"baseline", std::move(baseline)},
                {"live",
                 {{"baseline_version", baseline.is_null() ? json(nullptr) : baseline["version"]},

@@ -54,6 +54,40 @@ DriftRecord MakeRecord(const BaselineModel& b, const RowMatrix& live_centroids,
   return r;
 }
 
+DetectorOptions ToDetectorOptions(const DriftConfig& c) {
+  return {.method = *ParseDetectorMethod(c.detector),  // validated by the loader
+          .calibration_evaluations = c.calibration_evaluations,
+          .min_psi = c.min_psi,
+          .noise_z = c.noise_z,
+          .consecutive = c.detector_consecutive,
+          .psi_warning = c.psi_warning,
+          .psi_critical = c.psi_critical,
+          .ari_rule = {.threshold = c.threshold,
+                       .critical = c.critical,
+                       .consecutive = c.consecutive_evaluations,
+                       .hysteresis = c.hysteresis},
+          .ari_refit = c.method == "refit",
+          .report_min_sd = c.report_min_sd};
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string Unhex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += char(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+
 }  // namespace
 
 DriftMonitor::DriftMonitor(const DriftConfig& config, StateStore* store, IngestPipeline* pipeline,
@@ -130,7 +164,7 @@ StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
   if (!live || !live->baseline) return false;
   std::lock_guard<std::mutex> lock(eval_mu_);
-  SEGD_RETURN_IF_ERROR(RestorePolicy(live->baseline->version, boundary_ms));
+  SEGD_RETURN_IF_ERROR(RestoreDetector(*live->baseline, boundary_ms));
   // Which boundaries refit depends on the boundary alone, so restarts do not shift it.
   const bool refit =
       config_.method == "refit" ||
@@ -142,18 +176,38 @@ StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   return Conclude(std::move(*e), true, live->updates);
 }
 
-Status DriftMonitor::RestorePolicy(uint64_t baseline_version, int64_t boundary_ms) {
-  if (policy_as_of_ms_ != 0 && policy_as_of_ms_ < boundary_ms &&
-      policy_baseline_version_ == baseline_version) {
+Status DriftMonitor::RestoreDetector(const BaselineModel& baseline, int64_t boundary_ms) {
+  if (detector_ && policy_as_of_ms_ != 0 && policy_as_of_ms_ < boundary_ms &&
+      policy_baseline_version_ == baseline.version) {
     return Status::Ok();  // the usual case: the next boundary after the one in memory
   }
   // A start, a boundary evaluated again after a crash, or a new baseline.
-  policy_.Reset();
-  policy_baseline_version_ = baseline_version;
+  detector_.emplace(ToDetectorOptions(config_), baseline);
+  policy_baseline_version_ = baseline.version;
   auto last = history_.LastEventTimeBefore(boundary_ms);
   if (!last.ok()) return last.status();
-  if (*last && (*last)->baseline_version == baseline_version) policy_.Restore((*last)->policy);
+  if (*last && (*last)->baseline_version == baseline.version && !(*last)->detector_state.empty()) {
+    SEGD_RETURN_IF_ERROR(detector_->Restore(Unhex((*last)->detector_state)));
+  }
   return Status::Ok();
+}
+
+void DriftMonitor::Detect(const Evaluation& e, DriftRecord* r) {
+  const DriftVerdict v = detector_->Observe({.time_ms = r->as_of_ms,
+                                             .online = &e.online,
+                                             .refit = e.refit ? &*e.refit : nullptr,
+                                             .centroids = e.centroids});
+  r->policy = {.recommended = v.alert, .severity = v.severity, .below = v.streak};
+  r->statistic = v.statistic;
+  r->limit = v.limit;
+  r->calibrating = v.calibrating;
+  r->reason = v.reason;
+  r->detector_state = Hex(detector_->Encode());
+  if (v.raised) {
+    spdlog::warn("drift alert baseline=v{} as_of={} detector={} severity={}: {}",
+                 r->baseline_version, FormatRfc3339(r->as_of_ms), r->detector,
+                 DriftSeverityName(v.severity), v.reason);
+  }
 }
 
 StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::LiveSnapshot& live,
@@ -161,9 +215,10 @@ StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::
   const BaselineModel& b = *live.baseline;
   Evaluation e;
   auto online = EvaluateDrift(*store_, as_of_ms, {&b.spec, &b.scaler, &b.centroids},
-                              {&b.spec, &b.scaler, &live.centroids});
+                              {&b.spec, &b.scaler, &live.centroids}, config_.active_days);
   if (!online.ok()) return online.status();
   e.online = std::move(*online);
+  e.centroids = &live.centroids;
   if (refit) {
     auto r = Refit(b, as_of_ms);
     if (r.ok()) {
@@ -180,24 +235,39 @@ StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::
 
 StatusOr<bool> DriftMonitor::Conclude(Evaluation e, bool drives_policy, uint64_t live_updates) {
   const uint64_t version = e.record.baseline_version;
-  if (drives_policy && version != policy_baseline_version_) {  // a new baseline, a new history
-    policy_.Reset();
-    policy_baseline_version_ = version;
-  }
-  // Without a refit ARI (too few customers to fit) the refit method has nothing to observe.
-  const bool by_refit = config_.method == "refit";
-  const double ari = by_refit && e.refit ? e.refit->ari : e.online.ari;
-  if (drives_policy && (!by_refit || e.refit)) policy_.Observe(ari);
   DriftRecord& r = e.record;
   r.method = config_.method;
   r.live_updates = live_updates;
-  r.policy = policy_.state();
-  const bool recommended = policy_.recommended() && policy_baseline_version_ == version;
+  const bool by_refit = config_.method == "refit";
+  const double ari = by_refit && e.refit ? e.refit->ari : e.online.ari;
+  const bool event_time = every_event_ms_ > 0;
+  if (event_time) {
+    // Event-time schedules: the detector, fed by boundary evaluations only.
+    r.detector = config_.detector;
+    if (drives_policy) {
+      Detect(e, &r);
+    } else if (detector_ && policy_baseline_version_ == version) {
+      r.policy = {.recommended = detector_->alert()};
+    }
+  } else {
+    // Wall-clock only: the study's rule. Without a refit ARI (too few customers to fit) the
+    // refit method has nothing to observe.
+    if (version != policy_baseline_version_) {  // a new baseline, a new history
+      policy_.Reset();
+      policy_baseline_version_ = version;
+    }
+    if (!by_refit || e.refit) policy_.Observe(ari);
+    r.detector = "ari_threshold";
+    r.policy = policy_.state();
+    r.statistic = ari;
+    r.limit = config_.threshold;
+  }
+  const bool recommended = r.policy.recommended && policy_baseline_version_ == version;
   spdlog::info(
       "drift evaluated schedule={} as_of={} baseline=v{} method={} ari={:.4f} customers={} "
-      "retrain_recommended={} seconds={:.3f}",
+      "detector={} retrain_recommended={} seconds={:.3f}",
       DriftScheduleName(r.schedule), FormatRfc3339(r.as_of_ms), version, config_.method, ari,
-      r.customers, recommended, r.seconds);
+      r.customers, r.detector, recommended, r.seconds);
   SEGD_RETURN_IF_ERROR(history_.Append(r));
   bool retrain = false;
   if (drives_policy && recommended && config_.retrain == "auto" &&
@@ -215,11 +285,15 @@ StatusOr<bool> DriftMonitor::Conclude(Evaluation e, bool drives_policy, uint64_t
     status_.refit = std::move(*e.refit);
   }
   status_.retrain_recommended = recommended;
-  status_.severity = recommended ? policy_.severity() : DriftSeverity::kNone;
+  status_.severity = recommended ? r.policy.severity : DriftSeverity::kNone;
   status_.baseline_version = version;
   status_.live_updates = live_updates;
   status_.evaluated_unix_ms = r.evaluated_unix_ms;
   status_.as_of_ms = r.as_of_ms;
+  status_.detector = r.detector;
+  status_.statistic = r.statistic;
+  status_.limit = r.limit;
+  status_.reason = r.reason;
   return retrain;
 }
 

@@ -2,13 +2,13 @@
 // and, every drift.refit_every evaluations, against a fresh fit (refit ARI). Two schedules:
 // - event time (drift.every_event_days): the monitor is the pipeline's boundary listener, so
 //   each boundary the watermark crosses is evaluated exactly once, on the state as of that
-//   boundary, on the consumer thread (ingest waits for it). The retrain policy then runs on
-//   these evaluations only, its state restored from the history, so a replay gives the same
-//   evaluations and the same policy decisions whatever the machine speed, batch sizes or
-//   restarts. With drift.retrain: auto the new baseline is fitted at the boundary.
+//   boundary, on the consumer thread (ingest waits for it). The drift detector (drift.detector)
+//   then runs on these evaluations only, its state restored from the history, so a replay
+//   gives the same evaluations and the same decisions whatever the machine speed, batch sizes
+//   or restarts. With drift.retrain: auto the new baseline is fitted at the boundary.
 // - wall clock (drift.every_seconds): on the monitor's own thread, at the current watermark.
-//   It drives the policy when no event-time schedule is on; otherwise it only refreshes the
-//   published figures between boundaries.
+//   It drives the study's ARI rule when no event-time schedule is on; otherwise it only
+//   refreshes the published figures between boundaries.
 // Every evaluation is appended to the drift history. Construct and Start/Stop on the main
 // thread; status() and history() from any thread.
 #pragma once
@@ -24,6 +24,7 @@
 #include "segd/config/segd_config.h"
 #include "segd/ingest/event_time_boundary_listener.h"
 #include "segd/ingest/ingest_pipeline.h"
+#include "segd/model/drift_detector.h"
 #include "segd/model/drift_status.h"
 #include "segd/state/state_store.h"
 
@@ -55,6 +56,7 @@ class DriftMonitor : public EventTimeBoundaryListener {
     DriftReport online;
     std::optional<DriftReport> refit;
     DriftRecord record;
+    const RowMatrix* centroids = nullptr;  // the live model's
   };
   void Loop();
   // Evaluates `live` at `as_of_ms` (features computed then), with a refit if `refit`.
@@ -62,9 +64,11 @@ class DriftMonitor : public EventTimeBoundaryListener {
                                 bool refit);
   // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
   StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t as_of_ms);
-  // The policy as it stood after the last event-time evaluation before `boundary_ms` of the
+  // The detector as it stood after the last event-time evaluation before `boundary_ms` of the
   // same baseline (fresh for a new baseline).
-  Status RestorePolicy(uint64_t baseline_version, int64_t boundary_ms);
+  Status RestoreDetector(const BaselineModel& baseline, int64_t boundary_ms);
+  // Event-time evaluations: the detector's verdict makes the policy's part of the record.
+  void Detect(const Evaluation& e, DriftRecord* r);
   // Feeds the policy, records and publishes; returns whether an automatic retrain is due.
   StatusOr<bool> Conclude(Evaluation e, bool drives_policy, uint64_t live_updates);
 
@@ -73,9 +77,10 @@ class DriftMonitor : public EventTimeBoundaryListener {
   IngestPipeline* pipeline_;
   const IngestStats* stats_;
   DriftHistory history_;
-  int64_t every_event_ms_ = 0;  // 0: no event-time schedule
-  std::mutex eval_mu_;          // one evaluation at a time; guards the fields below
-  RetrainPolicy policy_;
+  int64_t every_event_ms_ = 0;             // 0: no event-time schedule
+  std::mutex eval_mu_;                     // one evaluation at a time; guards the fields below
+  RetrainPolicy policy_;                   // wall-clock-only schedules: the study's rule
+  std::optional<DriftDetector> detector_;  // event-time schedules, for the current baseline
   uint64_t policy_baseline_version_ = 0;
   int64_t policy_as_of_ms_ = 0;  // the event-time evaluation the policy state follows (0: none)
   uint64_t evaluations_ = 0;     // wall-clock evaluations, for drift.refit_every

@@ -312,6 +312,20 @@ Status LoadDrift(Section& s, DriftConfig* d) {
       s.Get<int32_t>("consecutive_evaluations", &d->consecutive_evaluations, 1, 1000));
   SEGD_RETURN_IF_ERROR(s.GetDouble("hysteresis", &d->hysteresis, 0, 1));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("refit_every", &d->refit_every, 0, 1'000'000));
+  SEGD_RETURN_IF_ERROR(
+      s.GetChoice("detector", &d->detector, {"calibrated", "ari_threshold", "psi"}));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("calibration_evaluations", &d->calibration_evaluations, 1, 1000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("min_psi", &d->min_psi, 0, 10));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("noise_z", &d->noise_z, 0, 10));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("detector_consecutive", &d->detector_consecutive, 1, 1000));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("psi_warning", &d->psi_warning, 0, 10));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("psi_critical", &d->psi_critical, 0, 10));
+  if (d->psi_critical < d->psi_warning) {
+    return InvalidArgument(s.PathOf("psi_critical") + ": must not be below drift.psi_warning");
+  }
+  SEGD_RETURN_IF_ERROR(s.GetDouble("active_days", &d->active_days, 1, 3650));
+  SEGD_RETURN_IF_ERROR(s.GetDouble("report_min_sd", &d->report_min_sd, 0, 100));
   SEGD_RETURN_IF_ERROR(s.Get<int64_t>("history_keep", &d->history_keep, 0, 100'000'000));
   SEGD_RETURN_IF_ERROR(s.GetDouble("history_keep_days", &d->history_keep_days, 0, 36500));
   return s.RejectUnknown();

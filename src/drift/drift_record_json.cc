@@ -1,5 +1,7 @@
 #include "drift/drift_record_json.h"
 
+#include <cmath>
+
 #include "segd/event/event_time.h"
 
 namespace segd {
@@ -34,7 +36,13 @@ json DriftRecordJson(const DriftRecord& r) {
               {"retrain_recommended", r.policy.recommended},
               {"severity", DriftSeverityName(r.policy.severity)},
               {"below_streak", r.policy.below},
-              {"above_streak", r.policy.above}}},
+              {"above_streak", r.policy.above},
+              {"detector", r.detector},
+              {"statistic", std::isfinite(r.statistic) ? json(r.statistic) : json(nullptr)},
+              {"limit", std::isfinite(r.limit) ? json(r.limit) : json(nullptr)},
+              {"calibrating", r.calibrating},
+              {"reason", r.reason},
+              {"state", r.detector_state}}},
             {"features", r.features},
             {"segments", json::array()},
             {"migration", r.migration},
@@ -75,6 +83,15 @@ StatusOr<DriftRecord> ParseDriftRecord(std::string_view text) {
                 .severity = SeverityFromName(p.at("severity")),
                 .below = p.at("below_streak"),
                 .above = p.at("above_streak")};
+    r.detector = p.value("detector", "");
+    const auto number = [&p](const char* key) {
+      return p.contains(key) && p[key].is_number() ? p[key].get<double>() : std::nan("");
+    };
+    r.statistic = number("statistic");
+    r.limit = number("limit");
+    r.calibrating = p.value("calibrating", false);
+    r.reason = p.value("reason", "");
+    r.detector_state = p.value("state", "");
     r.features = j.at("features").get<std::vector<std::string>>();
     r.migration = j.at("migration").get<std::vector<std::vector<uint64_t>>>();
     r.seconds = j.at("seconds");

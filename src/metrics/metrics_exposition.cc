@@ -189,6 +189,13 @@ class DriftCollector : public prometheus::Collectable {
            r.seconds);
     single("segd_drift_evaluation_timestamp_seconds", "When the last evaluation finished.",
            d.evaluated_unix_ms / 1e3);
+    single("segd_drift_detector_statistic",
+           "The drift detector's figure at the last evaluation (calibrated: PSI of active "
+           "customers' segment shares against the baseline's first evaluations).",
+           d.evaluated ? d.statistic : std::nan(""));
+    single("segd_drift_detector_limit",
+           "The level segd_drift_detector_statistic is compared with (noise bound or floor).",
+           d.evaluated ? d.limit : std::nan(""));
     single("segd_drift_as_of_timestamp_seconds",
            "Event time the last evaluation describes (a boundary of the event-time schedule, or "
            "the watermark).",

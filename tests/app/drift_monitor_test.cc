@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/model_options.h"
 #include "drift/drift_record_json.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/model/baseline_trainer.h"
@@ -140,6 +141,7 @@ std::vector<std::string> Replay(const std::vector<RawMessage>& messages, size_t 
   strict.threshold = 0.999;
   strict.critical = 0.5;
   strict.consecutive_evaluations = 2;
+  strict.detector = "ari_threshold";  // the study's rule, whose streaks are easy to provoke
   MemoryStateStore store;
   NoDeadLetters dlq;
   IngestStats stats;
@@ -203,6 +205,66 @@ TEST(DriftMonitorTest, EventTimeEvaluationsDoNotDependOnBatchSizesOrRestarts) {
   EXPECT_EQ(Replay(messages, 333, 77), whole);
   // Restarts (nothing kept but the store) at several points, before and after the bootstrap.
   EXPECT_EQ(Replay(messages, 500, 200, {1, 3, 4, 9}), whole);
+}
+
+}  // namespace
+}  // namespace segd
+
+namespace segd {
+namespace {
+
+// The daemon's drift path with its default detector, end to end through the pipeline: the
+// default model settings (bootstrap at 10,000 customers, at the next boundary), evaluations
+// every 14 days of event time, the history recording the detector's verdicts.
+std::vector<DriftRecord> DefaultDetectorRun(DriftKind kind) {
+  GeneratorOptions g{.seed = 21, .customers = 30000};
+  if (kind != DriftKind::kNone) {
+    g.drift = kind;
+    g.drift_start_ms = *ParseRfc3339Ms("2018-01-01T00:00:00Z");
+    g.drift_factor = DriftFactor(kind, DriftSize::kModerate);
+  }
+  std::vector<RawMessage> messages;
+  std::string json;
+  EXPECT_TRUE(OlistGenerator(g)
+                  .Generate([&](const Event& e) {
+                    messages.push_back({"orders", 0, int64_t(messages.size()), true, e.subject,
+                                        testing::ToContractJson(e)});
+                    return Status::Ok();
+                  })
+                  .ok());
+  MemoryStateStore store;
+  NoDeadLetters dlq;
+  IngestStats stats;
+  IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
+  DriftConfig config;  // the defaults, with the event-time schedule on
+  config.every_event_days = 14;
+  DriftMonitor monitor(config, &store, &pipeline, &stats);
+  EXPECT_TRUE(pipeline.Load(ToLifecycleOptions(ModelConfig{})).ok());
+  EXPECT_TRUE(pipeline.Process(messages, 5000).ok());
+  return monitor.history().Read(0, INT64_MAX, 1000, "")->records;
+}
+
+TEST(DriftMonitorTest, DefaultDetectorFlagsAModerateChangeWithinEightWeeksAndSaysWhat) {
+  const int64_t change = *ParseRfc3339Ms("2018-01-01T00:00:00Z");
+  const auto records = DefaultDetectorRun(DriftKind::kNewCustomerSpend);
+  ASSERT_GT(records.size(), 20u);
+  const auto first = std::find_if(records.begin(), records.end(),
+                                  [](const DriftRecord& r) { return r.policy.recommended; });
+  ASSERT_NE(first, records.end()) << "never flagged";
+  EXPECT_GE(first->as_of_ms, change);
+  EXPECT_LE(first->as_of_ms - change, 56 * kMillisPerDay) << FormatRfc3339(first->as_of_ms);
+  EXPECT_EQ(first->detector, "calibrated");
+  EXPECT_GT(first->statistic, first->limit);
+  EXPECT_NE(first->reason.find("segment"), std::string::npos) << first->reason;
+  EXPECT_FALSE(first->detector_state.empty());
+}
+
+TEST(DriftMonitorTest, DefaultDetectorStaysQuietWithoutAChange) {
+  const auto records = DefaultDetectorRun(DriftKind::kNone);
+  ASSERT_GT(records.size(), 20u);
+  for (const DriftRecord& r : records) {
+    EXPECT_FALSE(r.policy.recommended) << FormatRfc3339(r.as_of_ms) << ": " << r.reason;
+  }
 }
 
 }  // namespace

@@ -159,6 +159,15 @@ TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
   EXPECT_EQ(c->ingest.align_idle_ms, 100);
   EXPECT_NE(ErrorOf("ingest: {align_partitions: maybe}").find("ingest.align_partitions:"),
             std::string::npos);
+  c = ParseConfig("drift: {detector: psi, min_psi: 0.05, active_days: 14, psi_warning: 0.2}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.detector, "psi");
+  EXPECT_EQ(c->drift.min_psi, 0.05);
+  EXPECT_EQ(c->drift.active_days, 14);
+  EXPECT_EQ(ErrorOf("drift: {detector: magic}"),
+            "drift.detector: 'magic' is not one of calibrated, ari_threshold, psi");
+  EXPECT_EQ(ErrorOf("drift: {psi_warning: 0.3, psi_critical: 0.2}"),
+            "drift.psi_critical: must not be below drift.psi_warning");
   c = ParseConfig("drift: {history_keep: 500, history_keep_days: 730}");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->drift.history_keep, 500);

@@ -72,9 +72,21 @@ struct DriftConfig {
   double critical = 0.6;          // drift.critical
   int32_t consecutive_evaluations = 3;  // drift.consecutive_evaluations
   double hysteresis = 0.05;             // drift.hysteresis: clear only at threshold + this
-  int32_t refit_every = 10;      // drift.refit_every: every Nth evaluation also refits (0: off)
-  int64_t history_keep = 10000;  // drift.history_keep: evaluations kept (0: no limit)
-  double history_keep_days = 0;  // drift.history_keep_days: in event time (0: no limit)
+  int32_t refit_every = 10;  // drift.refit_every: every Nth evaluation also refits (0: off)
+  // What flags a behaviour change at event-time evaluations: calibrated (active customers'
+  // segment shares against the baseline's first evaluations, beyond sampling noise), the
+  // study's ari_threshold rule, or psi alone. Wall-clock-only schedules use ari_threshold.
+  std::string detector = "calibrated";  // drift.detector
+  int32_t calibration_evaluations = 4;  // drift.calibration_evaluations
+  double min_psi = 0.02;                // drift.min_psi
+  double noise_z = 3.09;                // drift.noise_z
+  int32_t detector_consecutive = 2;     // drift.detector_consecutive
+  double psi_warning = 0.1;             // drift.psi_warning
+  double psi_critical = 0.25;           // drift.psi_critical
+  double active_days = 28;              // drift.active_days
+  double report_min_sd = 0.1;           // drift.report_min_sd
+  int64_t history_keep = 10000;         // drift.history_keep: evaluations kept (0: no limit)
+  double history_keep_days = 0;         // drift.history_keep_days: in event time (0: no limit)
 };
 
 struct ClusterConfig {

@@ -29,10 +29,18 @@ struct DriftRecord {
   uint64_t customers = 0;
   uint64_t live_updates = 0;
   double ari_online = 1.0;
-  std::optional<double> ari_refit;                 // only at evaluations that refit
-  double psi = 0.0;                                // of segment shares, baseline vs live
-  std::string method;                              // which ARI the policy used: online | refit
-  RetrainPolicyState policy;                       // after this evaluation
+  std::optional<double> ari_refit;  // only at evaluations that refit
+  double psi = 0.0;                 // of segment shares, baseline vs live
+  std::string method;               // which ARI the policy used: online | refit
+  RetrainPolicyState policy;        // after this evaluation (the detector's alert and streak)
+  // The detector that drove the policy ("ari_threshold" for wall-clock-only schedules), what it
+  // compared (statistic against limit), whether it was still calibrating, its one-line reason
+  // (what changed, when alerting) and its state, to resume from (DriftDetector::Encode, hex).
+  std::string detector;
+  double statistic = 0, limit = 0;
+  bool calibrating = false;
+  std::string reason;
+  std::string detector_state;
   std::vector<std::string> features;               // feature names, the columns of centroid_shift
   std::vector<std::string> segment_names;          // by segment id
   std::vector<double> share_baseline, share_live;  // by segment id, each sums to 1

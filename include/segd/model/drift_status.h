@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "segd/model/drift_evaluator.h"
 #include "segd/model/retrain_policy.h"
@@ -20,6 +21,11 @@ struct DriftStatus {
   uint64_t live_updates = 0;
   int64_t evaluated_unix_ms = 0;
   int64_t as_of_ms = 0;  // the event time the evaluation describes (boundary or watermark)
+  // What drove retrain_recommended: the detector's name, its figure against its limit, and its
+  // one-line reason (what changed, when alerting).
+  std::string detector = "ari_threshold";
+  double statistic = 0, limit = 0;
+  std::string reason;
 };
 
 }  // namespace segd
