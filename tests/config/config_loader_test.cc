@@ -165,7 +165,7 @@ TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
   EXPECT_EQ(c->drift.min_psi, 0.05);
   EXPECT_EQ(c->drift.active_days, 14);
   EXPECT_EQ(ErrorOf("drift: {detector: magic}"),
-            "drift.detector: 'magic' is not one of calibrated, ari_threshold, psi");
+            "drift.detector: 'magic' is not one of ari_threshold, calibrated, psi");
   EXPECT_EQ(ErrorOf("drift: {psi_warning: 0.3, psi_critical: 0.2}"),
             "drift.psi_critical: must not be below drift.psi_warning");
   c = ParseConfig("drift: {history_keep: 500, history_keep_days: 730}");
