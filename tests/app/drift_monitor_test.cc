@@ -100,9 +100,8 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   EXPECT_GT(stayed, migrated);
 }
 
-// A two-year Olist-like history, time ordered, one partition.
-std::vector<RawMessage> TwoYears(int customers) {
-  GeneratorOptions g{.seed = 11, .customers = customers};
+// A generated Olist-like history (two years by default), time ordered, one partition.
+std::vector<RawMessage> Generated(const GeneratorOptions& g) {
   std::vector<RawMessage> out;
   EXPECT_TRUE(OlistGenerator(g)
                   .Generate([&](const Event& e) {
@@ -112,6 +111,10 @@ std::vector<RawMessage> TwoYears(int customers) {
                   })
                   .ok());
   return out;
+}
+
+std::vector<RawMessage> TwoYears(int customers) {
+  return Generated({.seed = 11, .customers = customers});
 }
 
 const DriftConfig kEveryTwoWeeks{.every_seconds = 0, .every_event_days = 14, .refit_every = 4};
@@ -207,12 +210,6 @@ TEST(DriftMonitorTest, EventTimeEvaluationsDoNotDependOnBatchSizesOrRestarts) {
   EXPECT_EQ(Replay(messages, 500, 200, {1, 3, 4, 9}), whole);
 }
 
-}  // namespace
-}  // namespace segd
-
-namespace segd {
-namespace {
-
 // The daemon's drift path with its default detector, end to end through the pipeline: the
 // default model settings (bootstrap at 10,000 customers, at the next boundary), evaluations
 // every 14 days of event time, the history recording the detector's verdicts.
@@ -223,15 +220,7 @@ std::vector<DriftRecord> DefaultDetectorRun(DriftKind kind) {
     g.drift_start_ms = *ParseRfc3339Ms("2018-01-01T00:00:00Z");
     g.drift_factor = DriftFactor(kind, DriftSize::kModerate);
   }
-  std::vector<RawMessage> messages;
-  std::string json;
-  EXPECT_TRUE(OlistGenerator(g)
-                  .Generate([&](const Event& e) {
-                    messages.push_back({"orders", 0, int64_t(messages.size()), true, e.subject,
-                                        testing::ToContractJson(e)});
-                    return Status::Ok();
-                  })
-                  .ok());
+  const std::vector<RawMessage> messages = Generated(g);
   MemoryStateStore store;
   NoDeadLetters dlq;
   IngestStats stats;
