@@ -288,7 +288,10 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     const bool lingered =
         !pending_.empty() &&
         Clock::now() - first_pending_at_ >= std::chrono::milliseconds(options_.batch_linger_ms);
-    if (full || lingered || (idle && !pending_.empty())) {
+    // While partitions wait at a boundary, no lingering: the sooner the others are committed,
+    // the sooner it is crossed.
+    const bool waiting = !queued_.empty() && !pending_.empty();
+    if (full || lingered || waiting || (idle && !pending_.empty())) {
       result = CommitPending(&stop);
       if (!result.ok()) break;
     }

@@ -37,7 +37,7 @@ struct IngestLoopOptions {
   // align_max_held_messages held messages, the held partitions are paused at the broker.
   bool align_partitions = true;
   int align_idle_ms = 5000;
-  size_t align_max_held_messages = 20000;
+  size_t align_max_held_messages = 200000;
 };
 
 // The partitions this instance owns, and which of them it has consumed to their end since they
