@@ -245,9 +245,11 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
   for (const auto& [url, indices] : routes.forward) {
     json sub = {{"ids", json::array()}};
     for (size_t i : indices) sub["ids"].push_back(owned[i]);
-    parts.emplace_back(url, std::async(std::launch::async, [this, url, body = sub.dump(), route] {
-                         return Forward(url, "POST", "/v1/customers:batchGet", body, route);
-                       }));
+    // By value: clang (the fuzz build) does not capture structured bindings.
+    parts.emplace_back(
+        url, std::async(std::launch::async, [this, owner = url, body = sub.dump(), route] {
+          return Forward(owner, "POST", "/v1/customers:batchGet", body, route);
+        }));
   }
   for (auto& [url, pending] : parts) {
     HttpResponse r = pending.get();
