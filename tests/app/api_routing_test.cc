@@ -13,12 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 // "remote-*" lives on http://b, "moving-*" is in a partition being caught up, the rest is here.
 class PrefixLocator : public CustomerLocator {
  public:
@@ -89,7 +83,7 @@ class ApiRoutingTest : public ::testing::Test {
 
   std::string local_customer_;
   MemoryStateStore store_;
-  NoDeadLetters dlq_;
+  CountingDeadLetterSink dlq_;
   IngestStats stats_;
   IngestPipeline pipeline_{{}, &store_, &dlq_, &stats_, [] { return int64_t(1577836800000); }};
   PrefixLocator locator_;

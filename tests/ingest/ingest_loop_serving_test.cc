@@ -13,12 +13,6 @@
 namespace segd {
 namespace {
 
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 // Assigns orders/0 and orders/1 on the first poll, hands out `messages` (all of partition 0)
 // at once, and reports partition ends: 0 at `end0` (once everything is handed out), 1 at 0
 // (empty). Stops the loop after ~1 s of polls.
@@ -85,7 +79,7 @@ class IngestLoopServingTest : public ::testing::Test {
   }
 
   MemoryStateStore store_;
-  NoDeadLetters dlq_;
+  CountingDeadLetterSink dlq_;
   IngestStats stats_;
   IngestPipeline pipeline_{{}, &store_, &dlq_, &stats_, [] { return int64_t(1577836800000); }};
 };

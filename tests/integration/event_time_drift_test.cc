@@ -21,12 +21,6 @@ const ModelLifecycleOptions kModel{.live = {.batch_events = 100}};
 // Live-model ARI, many partitions against one: at most 0.0145-0.0216 apart in ten runs here.
 constexpr double kLiveTolerance = 0.05;
 
-class NoDeadLetters : public DeadLetterSink {
- public:
-  Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }
-  Status Flush() override { return Status::Ok(); }
-};
-
 class EventTimeDriftTest : public KafkaTestEnv {};
 
 std::vector<DriftRecord> All(const DriftHistory& h) {
@@ -49,7 +43,7 @@ TEST_F(EventTimeDriftTest, ManyPartitionsEvaluateTheSameBoundariesOverTheSameCus
                   })
                   .ok());
   // One baseline for both runs, fitted on the first 300 customers (as a bootstrap would).
-  NoDeadLetters dlq;
+  CountingDeadLetterSink dlq;
   BaselineModel baseline;
   {
     MemoryStateStore s;
