@@ -21,7 +21,7 @@ inline const char* DriftSeverityName(DriftSeverity s) {
   return kNames[static_cast<int>(s)];
 }
 
-// Everything the policy remembers, so a history can be resumed where it stopped.
+// Everything the policy remembers, as the drift history records it.
 struct RetrainPolicyState {
   bool recommended = false;
   DriftSeverity severity = DriftSeverity::kNone;
@@ -43,12 +43,6 @@ class RetrainPolicy {
   int below_streak() const { return below_; }
 
   RetrainPolicyState state() const { return {recommended_, severity_, below_, above_}; }
-  void Restore(const RetrainPolicyState& s) {
-    recommended_ = s.recommended;
-    severity_ = s.severity;
-    below_ = s.below;
-    above_ = s.above;
-  }
 
  private:
   RetrainPolicyOptions options_;
