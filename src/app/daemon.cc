@@ -17,8 +17,8 @@
 #include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
 #include "segd/ingest/ingest_loop.h"
+#include "segd/kafka/kafka_control_log.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
-#include "segd/kafka/kafka_member_log.h"
 #include "segd/kafka/kafka_message_source.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
@@ -61,11 +61,12 @@ std::string AdvertiseUrl(const SegdConfig& c, int port) {
 }
 
 // The group's view of this instance, when cluster.enabled (else null).
-StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const IngestLoop* loop) {
+StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const IngestLoop* loop,
+                                                      const IngestStats* stats) {
   if (!c.cluster.enabled) return std::unique_ptr<ClusterNode>();
   const std::string topic =
       c.cluster.control_topic.empty() ? c.kafka.group_id + ".cluster" : c.cluster.control_topic;
-  auto log = NewKafkaMemberLog(c.kafka, topic);
+  auto log = NewKafkaControlLog(c.kafka, topic);
   if (!log.ok()) return log.status();
   auto partitioner = ParsePartitionerKind(c.kafka.partitioner);
   if (!partitioner.ok()) return partitioner.status();
@@ -75,9 +76,10 @@ StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const
                        .member_timeout_ms = c.cluster.member_timeout_ms};
   return std::make_unique<ClusterNode>(
       o, std::move(*log),
-      [loop] {
+      [loop, stats] {
         PartitionServing s = loop->serving();
-        return LocalPartitions{s.generation, std::move(s.assigned), std::move(s.served)};
+        return LocalPartitions{s.generation, std::move(s.assigned), std::move(s.served),
+                               stats->customers.load(), stats->watermark_ms.load()};
       },
       WallClockMs);
 }
@@ -113,7 +115,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
-  auto cluster = NewClusterNode(config, &loop);
+  auto cluster = NewClusterNode(config, &loop, &stats);
   if (!cluster.ok()) {
     spdlog::error("cannot join the cluster: {}", cluster.status().ToString());
     return 1;

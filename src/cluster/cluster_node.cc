@@ -16,7 +16,7 @@ constexpr int64_t kPartitionCountRefreshMs = 10000;
 
 }  // namespace
 
-ClusterNode::ClusterNode(ClusterNodeOptions options, std::unique_ptr<MemberLog> log,
+ClusterNode::ClusterNode(ClusterNodeOptions options, std::unique_ptr<ControlLog> log,
                          std::function<LocalPartitions()> local, std::function<int64_t()> now_ms)
     : options_(std::move(options)),
       log_(std::move(log)),
@@ -54,7 +54,9 @@ void ClusterNode::Stop() {
   }
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (Status s = log_->Publish(OwnRecord(now_ms_(), /*leaving=*/true)); !s.ok()) {
+  if (Status s = log_->Publish(
+          {options_.member_id, EncodeMemberRecord(OwnRecord(now_ms_(), /*leaving=*/true))});
+      !s.ok()) {
     spdlog::warn("cluster: leaving record not sent: {}", s.ToString());
   }
 }
@@ -65,11 +67,23 @@ MemberRecord ClusterNode::OwnRecord(int64_t now, bool leaving) const {
                       .assigned_ms = assigned_ms_,
                       .sent_ms = now,
                       .leaving = leaving,
-                      .partitions = leaving ? std::vector<TopicPartition>{} : assigned_};
+                      .partitions = leaving ? std::vector<TopicPartition>{} : assigned_,
+                      .customers = last_local_.customers,
+                      .watermark_ms = last_local_.watermark_ms};
+}
+
+void ClusterNode::Subscribe(std::string kind, std::function<void(const ControlMessage&)> handler) {
+  handlers_[std::move(kind)].push_back(std::move(handler));
+}
+
+void ClusterNode::Publish(std::string value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outbox_.push_back(std::move(value));
 }
 
 Status ClusterNode::Step(int read_timeout_ms) {
   const LocalPartitions local = local_();
+  last_local_ = local;
   int64_t now = now_ms_();
   const bool changed = generation_ != local.generation;
   if (changed) {
@@ -81,15 +95,39 @@ Status ClusterNode::Step(int read_timeout_ms) {
   Status result;
   if (changed || now - last_publish_ms_ >= options_.heartbeat_ms) {
     const MemberRecord own = OwnRecord(now, false);
-    result = log_->Publish(own);
+    result = log_->Publish({options_.member_id, EncodeMemberRecord(own)});
     last_publish_ms_ = now;
     std::lock_guard<std::mutex> lock(mu_);
     membership_.Apply(own);
   }
-  std::vector<MemberRecord> records;
+  std::vector<std::string> outbox;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outbox.swap(outbox_);
+  }
+  for (std::string& value : outbox) {
+    if (Status s = log_->Publish({options_.member_id, std::move(value)}); !s.ok() && result.ok()) {
+      result = s;
+    }
+  }
+  std::vector<ControlMessage> messages;
   bool at_end = false;
-  if (Status s = log_->Read(read_timeout_ms, &records, &at_end); !s.ok() && result.ok()) {
+  if (Status s = log_->Read(read_timeout_ms, &messages, &at_end); !s.ok() && result.ok()) {
     result = s;
+  }
+  std::vector<MemberRecord> records;
+  for (const ControlMessage& m : messages) {
+    const std::string_view kind = ControlKind(m.value);
+    if (kind == kMemberRecordKind) {
+      auto r = DecodeMemberRecord(m.value);
+      if (r.ok()) {
+        records.push_back(std::move(*r));
+      } else {
+        spdlog::warn("cluster: control message from {}: {}", m.key, r.status().ToString());
+      }
+    } else if (auto h = handlers_.find(std::string(kind)); h != handlers_.end()) {
+      for (const auto& handler : h->second) handler(m);
+    }
   }
   std::optional<int32_t> count;
   now = now_ms_();
@@ -151,6 +189,26 @@ std::optional<std::string> ClusterNode::leader() const {
 }
 
 bool ClusterNode::is_leader() const { return leader() == options_.member_id; }
+
+std::map<std::string, MemberRecord> ClusterNode::members() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return membership_.members();
+}
+
+std::optional<int32_t> ClusterNode::PartitionOf(std::string_view customer_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (partitions_ == 0) return std::nullopt;
+  return PartitionForKey(options_.partitioner, customer_id, partitions_);
+}
+
+bool ClusterNode::alone() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!history_read_) return false;
+  for (const auto& [id, m] : membership_.members()) {
+    if (id != options_.member_id) return false;
+  }
+  return true;
+}
 
 ClusterStatus ClusterNode::status() const {
   ClusterStatus s;

@@ -2,10 +2,12 @@
 
 #include <charconv>
 
+#include "segd/cluster/control_log.h"
+
 namespace segd {
 namespace {
 
-constexpr std::string_view kMagic = "segd-member 1";
+constexpr std::string_view kMagic = kMemberRecordKind;
 
 bool ParseInt(std::string_view s, int64_t* out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -33,6 +35,8 @@ std::string EncodeMemberRecord(const MemberRecord& r) {
   out += "\nassigned_ms=" + std::to_string(r.assigned_ms);
   out += "\nsent_ms=" + std::to_string(r.sent_ms);
   out += std::string("\nleaving=") + (r.leaving ? "1" : "0");
+  out += "\ncustomers=" + std::to_string(r.customers);
+  out += "\nwatermark_ms=" + std::to_string(r.watermark_ms);
   for (const TopicPartition& tp : r.partitions) {
     out += "\npartition=" + tp.topic + "/" + std::to_string(tp.partition);
   }
@@ -64,6 +68,12 @@ StatusOr<MemberRecord> DecodeMemberRecord(std::string_view text) {
       ok = ParseInt(value, &r.sent_ms);
     } else if (key == "leaving") {
       r.leaving = value == "1";
+    } else if (key == "customers") {
+      int64_t n = 0;
+      ok = ParseInt(value, &n) && n >= 0;
+      r.customers = uint64_t(n);
+    } else if (key == "watermark_ms") {
+      ok = ParseInt(value, &r.watermark_ms);
     } else if (key == "partition") {
       ok = ParsePartition(value, &r.partitions.emplace_back());
     }  // unknown keys: from a newer version, ignored
@@ -71,6 +81,11 @@ StatusOr<MemberRecord> DecodeMemberRecord(std::string_view text) {
   }
   if (r.member_id.empty()) return InvalidArgument("member record: no id");
   return r;
+}
+
+std::string_view ControlKind(std::string_view value) {
+  const size_t end = value.find('\n');
+  return value.substr(0, end == std::string_view::npos ? value.size() : end);
 }
 
 }  // namespace segd

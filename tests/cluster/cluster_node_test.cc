@@ -11,17 +11,17 @@ constexpr int32_t kPartitions = 4;
 
 // The control topic: one shared list of records; each log reads from its own position.
 struct Bus {
-  std::vector<MemberRecord> records;
+  std::vector<ControlMessage> records;
 };
 
-class FakeLog : public MemberLog {
+class FakeLog : public ControlLog {
  public:
   explicit FakeLog(Bus* bus) : bus_(bus) {}
-  Status Publish(const MemberRecord& r) override {
+  Status Publish(const ControlMessage& r) override {
     bus_->records.push_back(r);
     return Status::Ok();
   }
-  Status Read(int, std::vector<MemberRecord>* out, bool* at_end) override {
+  Status Read(int, std::vector<ControlMessage>* out, bool* at_end) override {
     for (; next_ < bus_->records.size(); ++next_) out->push_back(bus_->records[next_]);
     *at_end = true;
     return Status::Ok();
@@ -166,6 +166,42 @@ TEST_F(ClusterNodeTest, AStoppedMemberLeavesAtOnce) {
   EXPECT_EQ(b.node->status().members, 1);
   // b is alone now: it answers everything itself.
   EXPECT_EQ(b.node->Locate(CustomerIn(0)).kind, Kind::kLocal);
+}
+
+TEST_F(ClusterNodeTest, OtherMessagesReachEverySubscriberInLogOrderAndCarryTheirKey) {
+  Instance& a = Add("http://a");
+  Instance& b = Add("http://b");
+  std::vector<ControlMessage> heard_a, heard_b;
+  a.node->Subscribe("segd-test 1", [&](const ControlMessage& m) { heard_a.push_back(m); });
+  b.node->Subscribe("segd-test 1", [&](const ControlMessage& m) { heard_b.push_back(m); });
+  b.node->Subscribe("segd-other 1", [](const ControlMessage&) { ADD_FAILURE() << "wrong kind"; });
+  Assign(a, {0, 1}, true);
+  Assign(b, {2, 3}, true);
+  b.local.customers = 17;
+  b.local.watermark_ms = 123456;
+  StepAll();
+  a.node->Publish("segd-test 1\nfirst");
+  a.node->Publish("segd-test 1\nsecond");
+  StepAll();
+  const std::vector<ControlMessage> expected = {{"http://a", "segd-test 1\nfirst"},
+                                                {"http://a", "segd-test 1\nsecond"}};
+  EXPECT_EQ(heard_a, expected);  // the publisher hears its own messages too
+  EXPECT_EQ(heard_b, expected);
+  // Member records say how many customers and how far in event time each member is.
+  const MemberRecord rb = a.node->members().at("http://b");
+  EXPECT_EQ(rb.customers, 17u);
+  EXPECT_EQ(rb.watermark_ms, 123456);
+  EXPECT_FALSE(a.node->alone());
+}
+
+TEST_F(ClusterNodeTest, AMemberIsAloneOnlyOnceTheControlTopicIsReadAndHoldsNoOther) {
+  Instance& a = Add("http://a");
+  EXPECT_FALSE(a.node->alone());  // nothing read yet: the others may exist
+  StepAll();
+  EXPECT_TRUE(a.node->alone());
+  Add("http://b");
+  StepAll();
+  EXPECT_FALSE(a.node->alone());
 }
 
 }  // namespace

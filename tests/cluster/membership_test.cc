@@ -16,6 +16,8 @@ MemberRecord Member(const std::string& id, int64_t assigned_ms, int64_t sent_ms,
 TEST(MemberRecordTest, EncodesAndDecodesEveryField) {
   MemberRecord r = Member("a:8080", 1700000000123, 1700000000456, {0, 3, 11});
   r.partitions.push_back({"other.topic", 2});
+  r.customers = 4242;
+  r.watermark_ms = 1538000000000;
   auto back = DecodeMemberRecord(EncodeMemberRecord(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, r);

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "segd/cluster/cluster_status.h"
+#include "segd/cluster/control_log.h"
 #include "segd/cluster/customer_route.h"
-#include "segd/cluster/member_log.h"
 #include "segd/cluster/membership.h"
 #include "segd/cluster/partitioner.h"
 
@@ -38,12 +38,14 @@ struct LocalPartitions {
   uint64_t generation = 0;               // changes with every assignment or revocation
   std::vector<TopicPartition> assigned;  // owned now
   std::vector<TopicPartition> served;    // owned and consumed to the end since assignment
+  uint64_t customers = 0;                // customers with orders in the committed state
+  int64_t watermark_ms = 0;              // largest committed event time
 };
 
 class ClusterNode : public CustomerLocator {
  public:
   // `local` is called on the node's thread; `now_ms` is the wall clock (injected for tests).
-  ClusterNode(ClusterNodeOptions options, std::unique_ptr<MemberLog> log,
+  ClusterNode(ClusterNodeOptions options, std::unique_ptr<ControlLog> log,
               std::function<LocalPartitions()> local, std::function<int64_t()> now_ms);
   ~ClusterNode() override;  // Stop()
 
@@ -59,6 +61,13 @@ class ClusterNode : public CustomerLocator {
   // tests can drive a node without one.
   [[nodiscard]] Status Step(int read_timeout_ms);
 
+  // Before Start: `handler` gets every message of `kind` (its first line, e.g. "segd-baseline
+  // 1") read from the control topic, in log order, on the node's thread.
+  void Subscribe(std::string kind, std::function<void(const ControlMessage&)> handler);
+  // Thread-safe: queues `value` (any kind but member records) for the control topic; the next
+  // Step sends it, keyed by this member's id.
+  void Publish(std::string value);
+
   CustomerRoute Locate(std::string_view customer_id) const override;
   void CountForwarded() const override { forwarded_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -66,14 +75,24 @@ class ClusterNode : public CustomerLocator {
   std::optional<std::string> leader() const;
   bool is_leader() const;
   ClusterStatus status() const;
+  // The live members' latest records (this one's included once published), by member id.
+  std::map<std::string, MemberRecord> members() const;
+  // This instance's member id and advertised URL (empty before Start).
+  const std::string& member_id() const { return options_.member_id; }
+  // The customer's partition of the source topic, nullopt while the count is unknown.
+  std::optional<int32_t> PartitionOf(std::string_view customer_id) const;
+  // Whether the member table is complete (the control topic was read to its end once) and
+  // holds no live member but this one: the instance may then act as a single instance would.
+  bool alone() const;
 
  private:
   MemberRecord OwnRecord(int64_t now, bool leaving) const;
   void Run();
 
   ClusterNodeOptions options_;  // url and member_id fixed by Start
-  std::unique_ptr<MemberLog> log_;
+  std::unique_ptr<ControlLog> log_;
   std::function<LocalPartitions()> local_;
+  std::map<std::string, std::vector<std::function<void(const ControlMessage&)>>> handlers_;
   std::function<int64_t()> now_ms_;
 
   // Node thread only.
@@ -91,6 +110,8 @@ class ClusterNode : public CustomerLocator {
   bool history_read_ = false;        // guarded by mu_
   bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
   mutable std::atomic<uint64_t> forwarded_{0};
+  std::vector<std::string> outbox_;  // guarded by mu_
+  LocalPartitions last_local_;       // node thread only
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

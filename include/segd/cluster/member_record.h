@@ -12,6 +12,9 @@
 
 namespace segd {
 
+// The kind line of a member record on the control topic.
+inline constexpr std::string_view kMemberRecordKind = "segd-member 1";
+
 struct MemberRecord {
   std::string member_id;  // unique per running instance
   std::string url;        // advertised base URL, e.g. "http://10.0.0.7:8080"
@@ -21,6 +24,8 @@ struct MemberRecord {
   int64_t sent_ms = 0;                     // wall-clock time of publication: the member's heartbeat
   bool leaving = false;                    // the member is shutting down: forget it now
   std::vector<TopicPartition> partitions;  // owned partitions
+  uint64_t customers = 0;                  // customers with orders in its committed state
+  int64_t watermark_ms = 0;                // its largest committed event time
   bool operator==(const MemberRecord&) const = default;
 };
 

@@ -1,29 +1,27 @@
-#include "segd/kafka/kafka_member_log.h"
+#include "segd/kafka/kafka_control_log.h"
 
 #include <librdkafka/rdkafkacpp.h>
-#include <spdlog/spdlog.h>
 
 #include "kafka/kafka_config.h"
 
 namespace segd {
 namespace {
 
-class KafkaMemberLog : public MemberLog {
+class KafkaControlLog : public ControlLog {
  public:
-  KafkaMemberLog(std::string topic, std::unique_ptr<RdKafka::Producer> producer,
-                 std::unique_ptr<RdKafka::KafkaConsumer> consumer)
+  KafkaControlLog(std::string topic, std::unique_ptr<RdKafka::Producer> producer,
+                  std::unique_ptr<RdKafka::KafkaConsumer> consumer)
       : topic_(std::move(topic)), producer_(std::move(producer)), consumer_(std::move(consumer)) {}
 
-  ~KafkaMemberLog() override {
+  ~KafkaControlLog() override {
     producer_->flush(2000);  // the leaving record
     consumer_->close();
   }
 
-  Status Publish(const MemberRecord& record) override {
-    const std::string value = EncodeMemberRecord(record);
+  Status Publish(const ControlMessage& message) override {
     RdKafka::ErrorCode e = producer_->produce(
-        topic_, 0, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()), value.size(),
-        record.member_id.data(), record.member_id.size(), 0, nullptr, nullptr);
+        topic_, 0, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(message.value.data()),
+        message.value.size(), message.key.data(), message.key.size(), 0, nullptr, nullptr);
     producer_->poll(0);
     if (e != RdKafka::ERR_NO_ERROR) {
       return Unavailable("publish to " + topic_ + ": " + RdKafka::err2str(e));
@@ -31,7 +29,7 @@ class KafkaMemberLog : public MemberLog {
     return Status::Ok();
   }
 
-  Status Read(int timeout_ms, std::vector<MemberRecord>* out, bool* at_end) override {
+  Status Read(int timeout_ms, std::vector<ControlMessage>* out, bool* at_end) override {
     int wait = timeout_ms;
     for (int n = 0; n < 10000; ++n) {
       std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
@@ -45,13 +43,9 @@ class KafkaMemberLog : public MemberLog {
         *at_end = at_end_;
         return Unavailable("reading " + topic_ + ": " + m->errstr());
       }
-      auto r =
-          DecodeMemberRecord(std::string_view(static_cast<const char*>(m->payload()), m->len()));
-      if (r.ok()) {
-        out->push_back(std::move(*r));
-      } else {
-        spdlog::warn("cluster: {} offset {}: {}", topic_, m->offset(), r.status().ToString());
-      }
+      ControlMessage& c = out->emplace_back();
+      if (m->key() != nullptr) c.key = *m->key();
+      c.value.assign(static_cast<const char*>(m->payload()), m->len());
     }
     *at_end = at_end_;
     return Status::Ok();
@@ -83,8 +77,8 @@ class KafkaMemberLog : public MemberLog {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<MemberLog>> NewKafkaMemberLog(const KafkaConfig& c,
-                                                       const std::string& topic) {
+StatusOr<std::unique_ptr<ControlLog>> NewKafkaControlLog(const KafkaConfig& c,
+                                                         const std::string& topic) {
   std::vector<std::pair<std::string, std::string>> producer_props = {
       {"bootstrap.servers", c.brokers},
       {"client.id", c.client_id + "-cluster"},
@@ -117,8 +111,8 @@ StatusOr<std::unique_ptr<MemberLog>> NewKafkaMemberLog(const KafkaConfig& c,
   RdKafka::TopicPartition::destroy(parts);
   if (e != RdKafka::ERR_NO_ERROR)
     return Unavailable("assign " + topic + ": " + RdKafka::err2str(e));
-  return std::unique_ptr<MemberLog>(
-      new KafkaMemberLog(topic, std::move(producer), std::move(consumer)));
+  return std::unique_ptr<ControlLog>(
+      new KafkaControlLog(topic, std::move(producer), std::move(consumer)));
 }
 
 }  // namespace segd

@@ -6,13 +6,13 @@
 #include <memory>
 #include <string>
 
-#include "segd/cluster/member_log.h"
+#include "segd/cluster/control_log.h"
 #include "segd/config/segd_config.h"
 
 namespace segd {
 
 // Uses config.brokers and config.properties (security settings) for both clients.
-[[nodiscard]] StatusOr<std::unique_ptr<MemberLog>> NewKafkaMemberLog(const KafkaConfig& config,
-                                                                     const std::string& topic);
+[[nodiscard]] StatusOr<std::unique_ptr<ControlLog>> NewKafkaControlLog(const KafkaConfig& config,
+                                                                       const std::string& topic);
 
 }  // namespace segd
