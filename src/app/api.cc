@@ -151,6 +151,12 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
   if (drift_api_) {
     if (auto r = drift_api_->Handle(req)) return std::move(*r);
   }
+  if (p == "/v1/cluster/rows" && sources_.cluster_rows) {
+    return post ? sources_.cluster_rows(req) : NotAllowed(p, "POST");
+  }
+  if (p == "/v1/cluster/drift-table" && sources_.cluster_drift_table) {
+    return post ? sources_.cluster_drift_table(req) : NotAllowed(p, "POST");
+  }
   if (p == "/v1/admin/retrain") {
     // Without a configured token the admin endpoints do not exist.
     if (config_.http.admin_token.empty()) return ProblemResponse(404, "no such resource");
@@ -190,7 +196,7 @@ HttpResponse Api::Customer(const std::string& id, const HttpRequest& req) const 
   }
   if (!out[0]) return ProblemResponse(404, "no customer with this id", route);
   const auto live = sources_.pipeline->live_snapshot();
-  return Json(CustomerJson(id, *out[0], live.get(), sources_.stats->watermark_ms.load()), route);
+  return Json(CustomerJson(id, *out[0], live.get(), Watermark()), route);
 }
 
 HttpResponse Api::BatchGet(const HttpRequest& req) const {
@@ -233,7 +239,7 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
     return ProblemResponse(500, s.ToString(), route);
   }
   const auto live = sources_.pipeline->live_snapshot();
-  const int64_t watermark = sources_.stats->watermark_ms.load();
+  const int64_t watermark = Watermark();
   for (size_t j = 0; j < views.size(); ++j) {
     if (found[j]) {
       answers[std::string(views[j])] =
@@ -333,6 +339,11 @@ HttpResponse Api::Segments() const {
               route);
 }
 
+int64_t Api::Watermark() const {
+  const int64_t own = sources_.stats->watermark_ms.load();
+  return sources_.group_watermark ? std::max(own, sources_.group_watermark()) : own;
+}
+
 HttpResponse Api::Model() const {
   const std::string route = "/v1/model";
   const auto live = sources_.pipeline->live_snapshot();
@@ -372,7 +383,7 @@ HttpResponse Api::Model() const {
                {"live",
                 {{"baseline_version", baseline.is_null() ? json(nullptr) : baseline["version"]},
                  {"updates", live ? live->updates : 0},
-                 {"as_of", Rfc3339OrNull(sources_.stats->watermark_ms.load())}}},
+                 {"as_of", Rfc3339OrNull(Watermark())}}},
                {"versions", *versions},
                {"drift", std::move(drift)}},
               route);

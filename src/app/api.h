@@ -30,6 +30,13 @@ struct ApiSources {
   // and how a lookup reaches its owner (required with a locator).
   const CustomerLocator* locator = nullptr;
   std::function<StatusOr<HttpResponse>(const HttpCall&)> forward;
+  // Several instances: POST /v1/cluster/rows, this member's part of a group fit (null: 404).
+  std::function<HttpResponse(const HttpRequest&)> cluster_rows;
+  // Several instances: the group's watermark (the largest of the members'), so features are
+  // the same whichever member computes them (null: this instance's own).
+  std::function<int64_t()> group_watermark;
+  // POST /v1/cluster/drift-table, this member's share of a group drift evaluation (null: 404).
+  std::function<HttpResponse(const HttpRequest&)> cluster_drift_table;
 };
 
 class Api {
@@ -46,6 +53,7 @@ class Api {
   HttpResponse Segments() const;
   HttpResponse Model() const;
   HttpResponse Retrain(const HttpRequest& request) const;
+  int64_t Watermark() const;
   // Sends a lookup to the instance at `url` with the hop marker; 503 when it cannot be reached.
   HttpResponse Forward(const std::string& url, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& route) const;

@@ -9,6 +9,7 @@
 
 #include "app/api.h"
 #include "app/drift_monitor.h"
+#include "app/group_models.h"
 #include "app/model_options.h"
 #include "app/service_notifier.h"
 #include "app/state_report.h"
@@ -121,6 +122,12 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   ClusterNode* node = cluster->get();
+  // One baseline for the group (before the node starts: it subscribes to published baselines).
+  std::unique_ptr<GroupModels> group;
+  if (node) {
+    group = std::make_unique<GroupModels>(config, store->get(), &pipeline, node, SendHttpRequest);
+    group->SetDriftMonitor(&drift);
+  }
   MetricsExposition metrics(
       {.stats = &stats,
        .ready = [&loop] { return loop.ready(); },
@@ -144,15 +151,32 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
            node ? std::function<ClusterStatus()>([node] { return node->status(); }) : nullptr,
        .threshold = config.drift.threshold,
        .critical = config.drift.critical});
-  const Api api(config, {.store = store->get(),
-                         .pipeline = &pipeline,
-                         .stats = &stats,
-                         .drift = [&drift] { return drift.status(); },
-                         .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
-                         .metrics = [&metrics] { return metrics.Scrape(); },
-                         .drift_history = &drift.history(),
-                         .locator = node,
-                         .forward = SendHttpRequest});
+  const Api api(
+      config,
+      {.store = store->get(),
+       .pipeline = &pipeline,
+       .stats = &stats,
+       .drift = [&drift] { return drift.status(); },
+       .not_ready_reason = [&loop] { return loop.not_ready_reason(); },
+       .metrics = [&metrics] { return metrics.Scrape(); },
+       .drift_history = &drift.history(),
+       .locator = node,
+       .forward = SendHttpRequest,
+       .cluster_rows = group ? std::function<HttpResponse(const HttpRequest&)>(
+                                   [&group](const HttpRequest& r) { return group->Rows(r); })
+                             : nullptr,
+       .group_watermark = node ? std::function<int64_t()>([node] {
+         int64_t w = 0;
+         for (const auto& [id, m] : node->members()) {
+           w = std::max(w, m.watermark_ms);
+         }
+         return w;
+       })
+                               : nullptr,
+       .cluster_drift_table =
+           group ? std::function<HttpResponse(const HttpRequest&)>(
+                       [&group](const HttpRequest& r) { return group->DriftTable(r); })
+                 : nullptr});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {
@@ -170,6 +194,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   if (node) {
     const std::string url = AdvertiseUrl(config, (*http)->port());
     node->Start(url);
+    group->Start();
     spdlog::info("cluster member {} (control topic {})", url,
                  config.cluster.control_topic.empty() ? config.kafka.group_id + ".cluster"
                                                       : config.cluster.control_topic);
@@ -192,6 +217,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Status result = loop.Run(source->get(), g_stop);
   systemd.Stopping();
+  if (group) group->Stop();
   if (node) node->Stop();
   drift.Stop();
   const auto end = std::chrono::steady_clock::now();

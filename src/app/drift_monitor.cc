@@ -140,7 +140,7 @@ void DriftMonitor::Loop() {
 
 Status DriftMonitor::EvaluateOnce() {
   auto live = pipeline_->live_snapshot();
-  if (!live || !live->baseline) return Status::Ok();
+  if (!live || !live->baseline || role() == DriftGroup::Role::kFollower) return Status::Ok();
   std::lock_guard<std::mutex> lock(eval_mu_);
   const bool drives_policy = every_event_ms_ == 0;
   const bool refit =
@@ -162,7 +162,7 @@ Status DriftMonitor::EvaluateOnce() {
 
 StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
-  if (!live || !live->baseline) return false;
+  if (!live || !live->baseline || role() == DriftGroup::Role::kFollower) return false;
   std::lock_guard<std::mutex> lock(eval_mu_);
   SEGD_RETURN_IF_ERROR(RestoreDetector(*live->baseline, boundary_ms));
   // Which boundaries refit depends on the boundary alone, so restarts do not shift it.
@@ -214,13 +214,16 @@ StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::
                                                           int64_t as_of_ms, bool refit) {
   const BaselineModel& b = *live.baseline;
   Evaluation e;
-  auto online = EvaluateDrift(*store_, as_of_ms, {&b.spec, &b.scaler, &b.centroids},
-                              {&b.spec, &b.scaler, &live.centroids}, config_.active_days);
+  const bool group = role() == DriftGroup::Role::kLeader;
+  const ScaledModel base{&b.spec, &b.scaler, &b.centroids},
+      cmp{&b.spec, &b.scaler, &live.centroids};
+  auto online = group ? group_->Evaluate(as_of_ms, base, cmp, config_.active_days)
+                      : EvaluateDrift(*store_, as_of_ms, base, cmp, config_.active_days);
   if (!online.ok()) return online.status();
   e.online = std::move(*online);
   e.centroids = &live.centroids;
   if (refit) {
-    auto r = Refit(b, as_of_ms);
+    auto r = Refit(b, as_of_ms, group);
     if (r.ok()) {
       e.refit = std::move(*r);
     } else if (r.status().code() == StatusCode::kFailedPrecondition) {
@@ -294,15 +297,33 @@ StatusOr<bool> DriftMonitor::Conclude(Evaluation e, bool drives_policy, uint64_t
   status_.statistic = r.statistic;
   status_.limit = r.limit;
   status_.reason = r.reason;
+  if (group_ && role() == DriftGroup::Role::kLeader) group_->Publish(r, status_);
   return retrain;
 }
 
-StatusOr<DriftReport> DriftMonitor::Refit(const BaselineModel& b, int64_t as_of_ms) {
-  auto fresh =
-      TrainBaseline(*store_, as_of_ms, b.spec, {.k = b.k(), .n_init = 3, .seed = b.version}, &b);
+Status DriftMonitor::Adopt(const DriftRecord& record, const DriftStatus& status) {
+  std::lock_guard<std::mutex> eval_lock(eval_mu_);
+  SEGD_RETURN_IF_ERROR(history_.Append(record));
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = status;
+  return Status::Ok();
+}
+
+StatusOr<DriftReport> DriftMonitor::Refit(const BaselineModel& b, int64_t as_of_ms, bool group) {
+  const TrainOptions options{.k = b.k(), .n_init = 3, .seed = b.version};
+  StatusOr<BaselineModel> fresh = FailedPrecondition("no fit");
+  if (group) {
+    auto rows = group_->Rows(as_of_ms);
+    if (!rows.ok()) return rows.status();
+    fresh = FitBaseline(std::move(*rows), as_of_ms, b.spec, options, &b);
+  } else {
+    fresh = TrainBaseline(*store_, as_of_ms, b.spec, options, &b);
+  }
   if (!fresh.ok()) return fresh.status();
-  auto report = EvaluateDrift(*store_, as_of_ms, {&b.spec, &b.scaler, &b.centroids},
-                              {&fresh->spec, &fresh->scaler, &fresh->centroids});
+  const ScaledModel base{&b.spec, &b.scaler, &b.centroids},
+      cmp{&fresh->spec, &fresh->scaler, &fresh->centroids};
+  auto report = group ? group_->Evaluate(as_of_ms, base, cmp, kDefaultActiveDays)
+                      : EvaluateDrift(*store_, as_of_ms, base, cmp);
   if (report.ok()) {
     spdlog::info("drift refit baseline=v{} ari={:.4f} seconds={:.3f}", b.version, report->ari,
                  report->seconds);

@@ -30,6 +30,26 @@
 
 namespace segd {
 
+// Several instances: where an evaluation's population is (implemented by GroupModels). The
+// leader of a group with peers evaluates over every member's customers (each member labels its
+// own under both models, the tables add up) and tells the followers, which evaluate nothing
+// themselves and keep the leader's figures and history.
+class DriftGroup {
+ public:
+  enum class Role { kSingle, kLeader, kFollower };
+  virtual ~DriftGroup() = default;
+  virtual Role role() const = 0;
+  // kLeader: the report over every member's customers (features at `as_of_ms`).
+  [[nodiscard]] virtual StatusOr<DriftReport> Evaluate(int64_t as_of_ms,
+                                                       const ScaledModel& baseline,
+                                                       const ScaledModel& comparison,
+                                                       double active_days) = 0;
+  // kLeader: every member's feature rows (for a refit on the whole population).
+  [[nodiscard]] virtual StatusOr<FeatureRows> Rows(int64_t as_of_ms) = 0;
+  // kLeader: an evaluation for the followers.
+  virtual void Publish(const DriftRecord& record, const DriftStatus& status) = 0;
+};
+
 class DriftMonitor : public EventTimeBoundaryListener {
  public:
   // All pointers must outlive the monitor. With drift.every_event_days > 0 the monitor registers
@@ -51,6 +71,11 @@ class DriftMonitor : public EventTimeBoundaryListener {
   DriftStatus status() const;
   const DriftHistory& history() const { return history_; }
 
+  // Several instances (before Start): evaluations follow `group`'s role.
+  void SetGroup(DriftGroup* group) { group_ = group; }
+  // A follower: the leader's evaluation, kept as if made here (history and status).
+  [[nodiscard]] Status Adopt(const DriftRecord& record, const DriftStatus& status);
+
  private:
   struct Evaluation {
     DriftReport online;
@@ -63,7 +88,8 @@ class DriftMonitor : public EventTimeBoundaryListener {
   StatusOr<Evaluation> Evaluate(const IngestPipeline::LiveSnapshot& live, int64_t as_of_ms,
                                 bool refit);
   // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
-  StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t as_of_ms);
+  StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t as_of_ms, bool group);
+  DriftGroup::Role role() const { return group_ ? group_->role() : DriftGroup::Role::kSingle; }
   // The detector as it stood after the last event-time evaluation before `boundary_ms` of the
   // same baseline (fresh for a new baseline).
   Status RestoreDetector(const BaselineModel& baseline, int64_t boundary_ms);
@@ -77,6 +103,7 @@ class DriftMonitor : public EventTimeBoundaryListener {
   IngestPipeline* pipeline_;
   const IngestStats* stats_;
   DriftHistory history_;
+  DriftGroup* group_ = nullptr;
   int64_t every_event_ms_ = 0;             // 0: no event-time schedule
   std::mutex eval_mu_;                     // one evaluation at a time; guards the fields below
   RetrainPolicy policy_;                   // wall-clock-only schedules: the study's rule

@@ -146,6 +146,7 @@ Status ClusterNode::Step(int read_timeout_ms) {
   ownership_ = membership_.ownership();
   served_ = std::set<TopicPartition>(local.served.begin(), local.served.end());
   has_partitions_ = !assigned_.empty();
+  owned_ = std::set<TopicPartition>(assigned_.begin(), assigned_.end());
   if (count) partitions_ = *count;
   if (at_end && !history_read_) {
     history_read_ = true;
@@ -199,6 +200,37 @@ std::optional<int32_t> ClusterNode::PartitionOf(std::string_view customer_id) co
   std::lock_guard<std::mutex> lock(mu_);
   if (partitions_ == 0) return std::nullopt;
   return PartitionForKey(options_.partitioner, customer_id, partitions_);
+}
+
+bool ClusterNode::has_peers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!history_read_) return false;
+  for (const auto& [id, m] : membership_.members()) {
+    if (id != options_.member_id) return true;
+  }
+  return false;
+}
+
+std::set<int32_t> ClusterNode::owned_partitions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<int32_t> out;
+  for (const TopicPartition& tp : owned_) {
+    if (tp.topic == options_.source_topic) out.insert(tp.partition);
+  }
+  return out;
+}
+
+bool ClusterNode::serves_all_owned() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const TopicPartition& tp : owned_) {
+    if (!served_.contains(tp)) return false;
+  }
+  return true;
+}
+
+int32_t ClusterNode::partition_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return partitions_;
 }
 
 bool ClusterNode::alone() const {

@@ -99,7 +99,7 @@ bool IngestPipeline::BootstrapDue(uint64_t customers) const {
 }
 
 bool IngestPipeline::BootstrapDueAtBoundary(uint64_t customers) const {
-  return bootstrap_at_ > 0 && !live_.has_baseline() && customers >= bootstrap_at_;
+  return bootstrap_at_ > 0 && !live_.has_baseline() && customers >= bootstrap_at_ && LocalFits();
 }
 
 int64_t IngestPipeline::ResumeOffset(const TopicPartition& tp) const {
@@ -261,6 +261,10 @@ Status IngestPipeline::CrossBoundaries() {
     auto retrain = boundary_listener_->OnBoundary(b);
     if (!retrain.ok()) return retrain.status();
     if (!*retrain) continue;
+    if (!LocalFits()) {
+      if (fit_elsewhere_) fit_elsewhere_(RetrainTrigger::kAuto, {});
+      continue;
+    }
     auto version = Retrain(RetrainTrigger::kAuto, b);
     if (!version.ok() && version.status().code() != StatusCode::kFailedPrecondition) {
       return version.status();
@@ -394,9 +398,14 @@ StatusOr<uint64_t> IngestPipeline::Retrain(RetrainTrigger trigger, int64_t as_of
   const auto started = std::chrono::steady_clock::now();
   auto model = TrainBaseline(*store_, watermark, options_.spec, options_.train, live_.baseline());
   if (!model.ok()) return model.status();
+  return Install(std::make_shared<const BaselineModel>(std::move(*model)), trigger, started);
+}
+
+StatusOr<uint64_t> IngestPipeline::Install(std::shared_ptr<const BaselineModel> baseline,
+                                           RetrainTrigger trigger,
+                                           std::chrono::steady_clock::time_point started) {
   StateDelta delta;
-  SEGD_RETURN_IF_ERROR(AddBaselineWrites(*store_, *model, options_.keep_versions, &delta));
-  auto baseline = std::make_shared<const BaselineModel>(std::move(*model));
+  SEGD_RETURN_IF_ERROR(AddBaselineWrites(*store_, *baseline, options_.keep_versions, &delta));
   LiveSegmentation next(options_.live);
   next.ResetTo(baseline);
   delta.meta.emplace_back(kLiveModelKey, next.Encode());
@@ -404,18 +413,32 @@ StatusOr<uint64_t> IngestPipeline::Retrain(RetrainTrigger trigger, int64_t as_of
   live_ = std::move(next);
   PublishLiveSnapshot();
   stats_->retrains[static_cast<size_t>(trigger)].fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("baseline v{} fitted trigger={} customers={} k={} watermark={} seconds={:.3f}",
-               baseline->version, RetrainTriggerName(trigger), baseline->population, baseline->k(),
-               FormatRfc3339(watermark),
+  spdlog::info("baseline v{} {} trigger={} customers={} k={} watermark={} seconds={:.3f}",
+               baseline->version, trigger == RetrainTrigger::kLeader ? "adopted" : "fitted",
+               RetrainTriggerName(trigger), baseline->population, baseline->k(),
+               FormatRfc3339(baseline->watermark_ms),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return baseline->version;
 }
 
 std::future<StatusOr<uint64_t>> IngestPipeline::RequestRetrain(RetrainTrigger trigger) {
   std::lock_guard<std::mutex> lock(requests_mu_);
-  requests_.push_back({trigger, {}});
+  requests_.push_back({trigger, {}, nullptr});
   has_requests_.store(true, std::memory_order_release);
   return requests_.back().done.get_future();
+}
+
+std::future<StatusOr<uint64_t>> IngestPipeline::RequestAdopt(
+    std::shared_ptr<const BaselineModel> model) {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  requests_.push_back({RetrainTrigger::kLeader, {}, std::move(model)});
+  has_requests_.store(true, std::memory_order_release);
+  return requests_.back().done.get_future();
+}
+
+void IngestPipeline::SetFitGate(std::function<bool()> local, FitElsewhere elsewhere) {
+  fit_gate_ = std::move(local);
+  fit_elsewhere_ = std::move(elsewhere);
 }
 
 Status IngestPipeline::RunRequestedWork() {
@@ -426,7 +449,29 @@ Status IngestPipeline::RunRequestedWork() {
     requests.swap(requests_);
     has_requests_.store(false, std::memory_order_release);
   }
+  // Adoptions first, in order (the last one wins); then the fits.
+  std::deque<RetrainRequest> fits;
+  for (RetrainRequest& r : requests) {
+    if (!r.adopt) {
+      fits.push_back(std::move(r));
+      continue;
+    }
+    auto version = Install(r.adopt, RetrainTrigger::kLeader, std::chrono::steady_clock::now());
+    r.done.set_value(version);
+    if (!version.ok()) return version.status();
+  }
+  requests.swap(fits);
   if (requests.empty()) return Status::Ok();
+  if (!LocalFits()) {
+    for (RetrainRequest& r : requests) {
+      if (fit_elsewhere_) {
+        fit_elsewhere_(r.trigger, std::move(r.done));
+      } else {
+        r.done.set_value(FailedPrecondition("baselines are fitted by the group's leader"));
+      }
+    }
+    return Status::Ok();
+  }
   // One fit answers every request that waited for it.
   auto version = Retrain(requests.front().trigger, watermark_ms());
   for (RetrainRequest& r : requests) r.done.set_value(version);

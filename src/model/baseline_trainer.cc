@@ -1,5 +1,6 @@
 #include "segd/model/baseline_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,23 +36,72 @@ std::vector<double> ToOriginalUnits(const FeatureSpec& spec, const Scaler& scale
   return v;
 }
 
+Status CollectFeatureRows(StateStore& store, int64_t watermark_ms, const FeatureSpec& spec,
+                          const std::function<bool(std::string_view)>& include, FeatureRows* out) {
+  const size_t d = spec.features.size();
+  out->d = d;
+  std::vector<double> row(d);
+  return store.ScanCustomers([&](std::string_view id, const CustomerState& s) {
+    if (include && !include(id)) return true;
+    if (!ExtractFeatures(spec, s, watermark_ms, row.data())) return true;
+    out->ids.emplace_back(id);
+    out->values.insert(out->values.end(), row.begin(), row.end());
+    for (size_t j = 0; j < d; ++j) {
+      out->raw.push_back(RawFeature(spec.features[j].kind, s, watermark_ms, spec.missing_review));
+    }
+    return true;
+  });
+}
+
+FeatureRows MergeFeatureRows(std::vector<FeatureRows> parts) {
+  FeatureRows out;
+  size_t n = 0;
+  for (const FeatureRows& p : parts) {
+    n += p.ids.size();
+    out.d = std::max(out.d, p.d);
+  }
+  // (part, row) in customer-id order: the order a single store scans them in.
+  std::vector<std::pair<size_t, size_t>> order;
+  order.reserve(n);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    for (size_t r = 0; r < parts[i].ids.size(); ++r) order.emplace_back(i, r);
+  }
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return parts[a.first].ids[a.second] < parts[b.first].ids[b.second];
+  });
+  const size_t d = out.d;
+  out.ids.reserve(n);
+  out.values.reserve(n * d);
+  out.raw.reserve(n * d);
+  for (const auto& [i, r] : order) {
+    out.ids.push_back(std::move(parts[i].ids[r]));
+    out.values.insert(out.values.end(), parts[i].values.begin() + r * d,
+                      parts[i].values.begin() + (r + 1) * d);
+    out.raw.insert(out.raw.end(), parts[i].raw.begin() + r * d, parts[i].raw.begin() + (r + 1) * d);
+  }
+  return out;
+}
+
 StatusOr<BaselineModel> TrainBaseline(StateStore& store, int64_t watermark_ms,
                                       const FeatureSpec& spec, const TrainOptions& o,
                                       const BaselineModel* previous) {
+  FeatureRows rows;
+  SEGD_RETURN_IF_ERROR(CollectFeatureRows(store, watermark_ms, spec, nullptr, &rows));
+  return FitBaseline(std::move(rows), watermark_ms, spec, o, previous);
+}
+
+StatusOr<BaselineModel> FitBaseline(FeatureRows rows, int64_t watermark_ms, const FeatureSpec& spec,
+                                    const TrainOptions& o, const BaselineModel* previous) {
   const size_t d = spec.features.size();
-  std::vector<double> values;            // row-major, transformed features
-  std::vector<std::vector<double>> raw;  // original units, for medians and names
-  std::vector<double> row(d);
-  SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
-    if (!ExtractFeatures(spec, s, watermark_ms, row.data())) return true;
-    values.insert(values.end(), row.begin(), row.end());
-    std::vector<double> r(d);
-    for (size_t j = 0; j < d; ++j) {
-      r[j] = RawFeature(spec.features[j].kind, s, watermark_ms, spec.missing_review);
-    }
-    raw.push_back(std::move(r));
-    return true;
-  }));
+  if (rows.d != d && !rows.ids.empty()) {
+    return InvalidArgument("feature rows have " + std::to_string(rows.d) + " features, the spec " +
+                           std::to_string(d));
+  }
+  std::vector<double>& values = rows.values;
+  std::vector<std::vector<double>> raw(rows.ids.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    raw[i].assign(rows.raw.begin() + i * d, rows.raw.begin() + (i + 1) * d);
+  }
   const auto n = static_cast<Eigen::Index>(raw.size());
   if (uint64_t(n) < o.min_customers || n < std::max(o.k, o.k_max)) {
     return FailedPrecondition("only " + std::to_string(n) +
@@ -135,6 +185,13 @@ Status AddBaselineWrites(StateStore& store, const BaselineModel& model, int keep
                          StateDelta* delta) {
   auto versions = ListBaselineVersions(store);
   if (!versions.ok()) return versions.status();
+  // A model adopted from elsewhere (the group leader's) supersedes any local version at or past
+  // its own, fitted while this instance did not know the group.
+  while (!versions->empty() && versions->back() >= model.version) {
+    if (versions->back() != model.version)
+      delta->meta_deletes.push_back(VersionKey(versions->back()));
+    versions->pop_back();
+  }
   versions->push_back(model.version);
   while (keep_versions > 0 && versions->size() > size_t(keep_versions)) {
     delta->meta_deletes.push_back(VersionKey(versions->front()));

@@ -18,7 +18,8 @@ std::vector<double> Shares(const std::vector<uint64_t>& sizes, uint64_t total) {
 
 StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
                                     const ScaledModel& base, const ScaledModel& cmp,
-                                    double active_days) {
+                                    double active_days,
+                                    const std::function<bool(std::string_view)>& include) {
   const auto start = std::chrono::steady_clock::now();
   const int kb = static_cast<int>(base.centroids->rows());
   const int kc = static_cast<int>(cmp.centroids->rows());
@@ -30,7 +31,8 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
   r.active_sizes.assign(size_t(kb), 0);
   const double active_since = double(watermark_ms) - active_days * kMillisPerDay;
   std::vector<double> xb(db), xc(dc);
-  SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
+  SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view id, const CustomerState& s) {
+    if (include && !include(id)) return true;
     if (!ExtractFeatures(*base.spec, s, watermark_ms, xb.data())) return true;
     base.scaler->TransformRow(xb.data());
     const int lb = NearestCentroid(*base.centroids, xb.data());
@@ -46,6 +48,16 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
     if (double(s.last_order_ms) >= active_since) ++r.active_sizes[size_t(lb)];
     return true;
   }));
+  FinishDriftReport(base, cmp, &r);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+void FinishDriftReport(const ScaledModel& base, const ScaledModel& cmp, DriftReport* report) {
+  DriftReport& r = *report;
+  const int kb = r.table.rows(), kc = r.table.cols();
+  const bool same_space = base.spec == cmp.spec && base.scaler == cmp.scaler;
+  r.centroid_shift.clear();
   r.customers = r.table.total();
   r.ari = AdjustedRandIndex(r.table);
   r.baseline_sizes = r.table.RowSums();
@@ -59,7 +71,25 @@ StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
       }
     }
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+StatusOr<DriftReport> MergeDriftReports(const std::vector<DriftReport>& parts,
+                                        const ScaledModel& base, const ScaledModel& cmp) {
+  const int kb = static_cast<int>(base.centroids->rows());
+  const int kc = static_cast<int>(cmp.centroids->rows());
+  DriftReport r;
+  r.table = ContingencyTable(kb, kc);
+  r.active_sizes.assign(size_t(kb), 0);
+  for (const DriftReport& p : parts) {
+    if (p.table.rows() != kb || p.table.cols() != kc || p.active_sizes.size() != size_t(kb)) {
+      return InvalidArgument("drift tables of different shapes");
+    }
+    r.table.Merge(p.table);
+    for (int c = 0; c < kb; ++c) r.active_sizes[size_t(c)] += p.active_sizes[size_t(c)];
+    r.active_days = p.active_days;
+    r.seconds = std::max(r.seconds, p.seconds);
+  }
+  FinishDriftReport(base, cmp, &r);
   return r;
 }
 

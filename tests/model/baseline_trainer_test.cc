@@ -101,5 +101,61 @@ TEST(BaselineModelTest, CorruptBytesAreDataLoss) {
             StatusCode::kDataLoss);
 }
 
+TEST(BaselineTrainerTest, RowsOfSeveralStoresMergeIntoTheSameFitAsOneStore) {
+  MemoryStateStore whole;
+  Fill(&whole, 1.0, 0);
+  // The same customers split over three stores (instances), as a hash of the id would.
+  std::vector<MemoryStateStore> parts(3);
+  ASSERT_TRUE(whole
+                  .ScanCustomers([&](std::string_view id, const CustomerState& s) {
+                    StateDelta d;
+                    d.customers.emplace_back(std::string(id), &s);
+                    EXPECT_TRUE(parts[std::hash<std::string_view>{}(id) % 3].Commit(d).ok());
+                    return true;
+                  })
+                  .ok());
+  std::vector<FeatureRows> rows(3);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(CollectFeatureRows(parts[i], kNow, FeatureSpec::Default(), nullptr, &rows[i]).ok());
+    EXPECT_GT(rows[i].ids.size(), 50u);
+  }
+  const TrainOptions o{.k = 3, .n_init = 4, .seed = 1};
+  auto one = TrainBaseline(whole, kNow, FeatureSpec::Default(), o, nullptr);
+  auto group =
+      FitBaseline(MergeFeatureRows(std::move(rows)), kNow, FeatureSpec::Default(), o, nullptr);
+  ASSERT_TRUE(one.ok() && group.ok());
+  group->trained_unix_ms = one->trained_unix_ms;
+  EXPECT_EQ(group->Encode(), one->Encode());  // bit for bit
+
+  // A filter keeps a member to its own customers.
+  FeatureRows some;
+  ASSERT_TRUE(CollectFeatureRows(
+                  whole, kNow, FeatureSpec::Default(),
+                  [](std::string_view id) { return id.ends_with('7'); }, &some)
+                  .ok());
+  EXPECT_EQ(some.ids.size(), 30u);
+  for (const std::string& id : some.ids) EXPECT_TRUE(id.ends_with('7'));
+}
+
+TEST(BaselineTrainerTest, AnAdoptedVersionReplacesLocalVersionsAtOrPastIt) {
+  MemoryStateStore store;
+  Fill(&store, 1.0, 0);
+  const TrainOptions o{.k = 3, .n_init = 2, .seed = 1};
+  auto v1 = TrainBaseline(store, kNow, FeatureSpec::Default(), o, nullptr);
+  ASSERT_TRUE(v1.ok());
+  ASSERT_TRUE(SaveBaseline(store, *v1, 5).ok());
+  auto v2 = TrainBaseline(store, kNow, FeatureSpec::Default(), o, &*v1);
+  ASSERT_TRUE(v2.ok());
+  ASSERT_TRUE(SaveBaseline(store, *v2, 5).ok());
+  // The group's v1 (fitted elsewhere) arrives: it becomes current, the local v2 goes.
+  BaselineModel group = *v1;
+  group.trained_unix_ms += 1;
+  ASSERT_TRUE(SaveBaseline(store, group, 5).ok());
+  EXPECT_EQ(*ListBaselineVersions(store), std::vector<uint64_t>{1});
+  auto current = LoadCurrentBaseline(store);
+  ASSERT_TRUE(current.ok() && current->has_value());
+  EXPECT_EQ((*current)->Encode(), group.Encode());
+}
+
 }  // namespace
 }  // namespace segd

@@ -77,5 +77,61 @@ TEST(DriftEvaluatorTest, IdenticalModelsGiveAriOneAndNoShift) {
   EXPECT_GT(drifted->psi, 1.0);
 }
 
+TEST(DriftEvaluatorTest, SharesOfSeveralInstancesAddUpToTheWholePopulationsReport) {
+  MemoryStateStore store;
+  Fill(&store, 200);
+  const FeatureSpec spec = FeatureSpec::Default();
+  RowMatrix x(200, 3);
+  int row = 0;
+  ASSERT_TRUE(store
+                  .ScanCustomers([&](std::string_view, const CustomerState& s) {
+                    double f[3];
+                    if (ExtractFeatures(spec, s, kNow, f)) x.row(row++) << f[0], f[1], f[2];
+                    return true;
+                  })
+                  .ok());
+  const Scaler scaler = Scaler::Fit(x, std::vector<double>{1, 1, 1});
+  scaler.TransformInPlace(&x);
+  const KMeansModel m2 = FitKMeans(x, {.k = 2, .n_init = 2});
+  const KMeansModel m3 = FitKMeans(x, {.k = 3, .n_init = 2, .seed = 5});
+  const ScaledModel base{&spec, &scaler, &m2.centroids};
+  RowMatrix moved = m2.centroids;
+  moved.row(0) = 0.6 * m2.centroids.row(0) + 0.4 * m2.centroids.row(1);  // straddles the groups
+  for (const ScaledModel cmp :
+       {ScaledModel{&spec, &scaler, &moved}, ScaledModel{&spec, &scaler, &m3.centroids}}) {
+    auto whole = EvaluateDrift(store, kNow, base, cmp, 30);
+    ASSERT_TRUE(whole.ok());
+    // Three instances, each with the customers whose id ends in its digits.
+    std::vector<DriftReport> parts;
+    for (int i = 0; i < 3; ++i) {
+      auto part = EvaluateDrift(store, kNow, base, cmp, 30, [i](std::string_view id) {
+        return (id.back() - '0') % 3 == i || (id == "empty" && i == 0);
+      });
+      ASSERT_TRUE(part.ok());
+      EXPECT_LT(part->customers, whole->customers);
+      parts.push_back(std::move(*part));
+    }
+    auto merged = MergeDriftReports(parts, base, cmp);
+    ASSERT_TRUE(merged.ok());
+    EXPECT_EQ(merged->customers, whole->customers);
+    EXPECT_EQ(merged->ari, whole->ari);  // the same table, the same figure, exactly
+    if (cmp.centroids == &m3.centroids) EXPECT_LT(merged->ari, 1.0);  // a group split in two
+    EXPECT_EQ(merged->baseline_sizes, whole->baseline_sizes);
+    EXPECT_EQ(merged->comparison_sizes, whole->comparison_sizes);
+    EXPECT_EQ(merged->active_sizes, whole->active_sizes);
+    EXPECT_EQ(merged->psi, whole->psi);
+    EXPECT_EQ(merged->centroid_shift, whole->centroid_shift);
+    for (int a = 0; a < 2; ++a) {
+      for (int b = 0; b < cmp.centroids->rows(); ++b) {
+        EXPECT_EQ(merged->table.at(a, b), whole->table.at(a, b));
+      }
+    }
+  }
+  // Tables of another shape do not add up.
+  std::vector<DriftReport> wrong(1);
+  wrong[0].table = ContingencyTable(3, 3);
+  EXPECT_FALSE(MergeDriftReports(wrong, base, base).ok());
+}
+
 }  // namespace
 }  // namespace segd

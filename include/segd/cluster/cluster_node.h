@@ -84,6 +84,14 @@ class ClusterNode : public CustomerLocator {
   // Whether the member table is complete (the control topic was read to its end once) and
   // holds no live member but this one: the instance may then act as a single instance would.
   bool alone() const;
+  // Whether the member table is complete and holds another live member.
+  bool has_peers() const;
+  // Partitions of the source topic this instance owns now, and whether it has consumed each
+  // of them to its end since it got it.
+  std::set<int32_t> owned_partitions() const;
+  bool serves_all_owned() const;
+  // Partitions of the source topic (0 while unknown).
+  int32_t partition_count() const;
 
  private:
   MemberRecord OwnRecord(int64_t now, bool leaving) const;
@@ -109,6 +117,7 @@ class ClusterNode : public CustomerLocator {
   int32_t partitions_ = 0;           // guarded by mu_; 0: not known yet
   bool history_read_ = false;        // guarded by mu_
   bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
+  std::set<TopicPartition> owned_;   // guarded by mu_
   mutable std::atomic<uint64_t> forwarded_{0};
   std::vector<std::string> outbox_;  // guarded by mu_
   LocalPartitions last_local_;       // node thread only

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -105,6 +106,16 @@ class IngestPipeline {
   // gets the new version, FailedPrecondition when there are too few customers, or Unavailable
   // when the pipeline stops first.
   std::future<StatusOr<uint64_t>> RequestRetrain(RetrainTrigger trigger);
+  // Thread-safe: asks to switch to `model` (a baseline fitted elsewhere: the group leader's),
+  // saved as the current baseline with its own version; the live model restarts from it.
+  std::future<StatusOr<uint64_t>> RequestAdopt(std::shared_ptr<const BaselineModel> model);
+  // Several instances: while `local()` is false, this instance fits no baseline itself. The
+  // bootstrap waits (a baseline comes from the group), and every fit it would have made (an
+  // automatic retrain at a boundary, a requested one) is handed to `elsewhere` with the promise
+  // its requester waits on (a boundary's automatic retrain has nobody waiting). Set before
+  // consuming; both are called on the consumer thread.
+  using FitElsewhere = std::function<void(RetrainTrigger, std::promise<StatusOr<uint64_t>>)>;
+  void SetFitGate(std::function<bool()> local, FitElsewhere elsewhere);
   // Consumer thread, between batches: runs what was requested. Returns only fatal (store)
   // errors.
   [[nodiscard]] Status RunRequestedWork();
@@ -136,6 +147,7 @@ class IngestPipeline {
   struct RetrainRequest {
     RetrainTrigger trigger;
     std::promise<StatusOr<uint64_t>> done;
+    std::shared_ptr<const BaselineModel> adopt;  // set: install this model, no fit
   };
 
   PartitionProgress& Working(const RawMessage& m);
@@ -174,6 +186,10 @@ class IngestPipeline {
   bool BootstrapDueAtBoundary(uint64_t customers) const;
   // Fits, saves and switches to a new baseline, features at `as_of_ms` (consumer thread).
   StatusOr<uint64_t> Retrain(RetrainTrigger trigger, int64_t as_of_ms);
+  // Saves and switches to `baseline` (consumer thread); the live model restarts from it.
+  StatusOr<uint64_t> Install(std::shared_ptr<const BaselineModel> baseline, RetrainTrigger trigger,
+                             std::chrono::steady_clock::time_point started);
+  bool LocalFits() const { return !fit_gate_ || fit_gate_(); }
   // Whether `event_time_ms` takes the watermark across the next boundary (and, for the first
   // event ever, where that boundary is).
   bool CrossesBoundary(int64_t event_time_ms);
@@ -212,6 +228,8 @@ class IngestPipeline {
   bool aligned_ = false;
   std::map<TopicPartition, int64_t> held_;  // aligned mode: held partitions, their event's time
   std::vector<size_t> held_indices_;        // of the last Process call
+  std::function<bool()> fit_gate_;
+  FitElsewhere fit_elsewhere_;
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};

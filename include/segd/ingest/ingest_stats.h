@@ -17,11 +17,12 @@ enum class RetrainTrigger : uint8_t {
   kBootstrap = 0,  // model.bootstrap_min_customers reached
   kAuto,           // drift.retrain: auto, after the retrain policy recommended it
   kAdmin,          // POST /v1/admin/retrain
+  kLeader,         // several instances: the group leader's baseline, adopted
 };
-inline constexpr int kRetrainTriggerCount = 3;
-// "bootstrap", "auto", "admin": the label values of segd_model_retrains_total.
+inline constexpr int kRetrainTriggerCount = 4;
+// "bootstrap", "auto", "admin", "leader": the label values of segd_model_retrains_total.
 inline const char* RetrainTriggerName(RetrainTrigger t) {
-  constexpr const char* kNames[] = {"bootstrap", "auto", "admin"};
+  constexpr const char* kNames[] = {"bootstrap", "auto", "admin", "leader"};
   return kNames[static_cast<int>(t)];
 }
 

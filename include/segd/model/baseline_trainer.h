@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -27,6 +29,33 @@ struct TrainOptions {
   // Names by segment id; a missing or empty one is derived from the centroid.
   std::vector<std::string> segment_names;
 };
+
+// The feature rows a fit works on: per customer (with live orders), its id, its transformed
+// features (unscaled) and its features in original units (for medians and names). Rows of
+// different stores (instances of a group) merge into the rows one store holding every customer
+// would give, in the same order.
+struct FeatureRows {
+  size_t d = 0;
+  std::vector<std::string> ids;
+  std::vector<double> values;  // ids.size() x d, row-major
+  std::vector<double> raw;     // ids.size() x d, row-major
+};
+
+// Appends the rows of the customers of `store` for which `include(id)` holds (all when null),
+// in the store's (customer id) order.
+[[nodiscard]] Status CollectFeatureRows(StateStore& store, int64_t watermark_ms,
+                                        const FeatureSpec& spec,
+                                        const std::function<bool(std::string_view)>& include,
+                                        FeatureRows* out);
+// Rows of disjoint customer sets, merged in customer id order.
+FeatureRows MergeFeatureRows(std::vector<FeatureRows> parts);
+
+// Fits on `rows` as TrainBaseline does on a store's customers (the same rows in the same order
+// give the same model, bit for bit).
+[[nodiscard]] StatusOr<BaselineModel> FitBaseline(FeatureRows rows, int64_t watermark_ms,
+                                                  const FeatureSpec& spec,
+                                                  const TrainOptions& options,
+                                                  const BaselineModel* previous);
 
 // Fits on the customers of `store` with live orders, features at `watermark_ms`. When
 // `previous` is given and has the same k, new segments take the ids of the previous segments

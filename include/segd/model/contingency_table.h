@@ -17,6 +17,7 @@ class ContingencyTable {
                                      int cols);
 
   void Add(int a, int b) { ++counts_[size_t(a) * cols_ + b]; }
+  void Add(int a, int b, uint64_t n) { counts_[size_t(a) * cols_ + b] += n; }
   // Adds another table of the same shape.
   void Merge(const ContingencyTable& other);
 

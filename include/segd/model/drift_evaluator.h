@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -42,10 +44,21 @@ inline constexpr double kDefaultActiveDays = 28;
 // Evaluates `comparison` against `baseline` at `watermark_ms` over every stored customer.
 // When both models share spec and scaler (the online live model), features are computed once per
 // customer and centroid shifts are reported; otherwise (a refit) each model gets its own features.
-// `active_days` sets DriftReport::active_sizes' window.
-[[nodiscard]] StatusOr<DriftReport> EvaluateDrift(StateStore& store, int64_t watermark_ms,
-                                                  const ScaledModel& baseline,
-                                                  const ScaledModel& comparison,
-                                                  double active_days = kDefaultActiveDays);
+// `active_days` sets DriftReport::active_sizes' window. With `include`, only the customers it
+// accepts (one instance's share of a group) are counted.
+[[nodiscard]] StatusOr<DriftReport> EvaluateDrift(
+    StateStore& store, int64_t watermark_ms, const ScaledModel& baseline,
+    const ScaledModel& comparison, double active_days = kDefaultActiveDays,
+    const std::function<bool(std::string_view)>& include = nullptr);
+
+// Derives a report's figures (customers, ARI, sizes, PSI, centroid shift) from its table.
+void FinishDriftReport(const ScaledModel& baseline, const ScaledModel& comparison,
+                       DriftReport* report);
+
+// The report over the union of disjoint populations: tables and active sizes add up, the
+// figures follow from the sum (several instances' shares of one group).
+[[nodiscard]] StatusOr<DriftReport> MergeDriftReports(const std::vector<DriftReport>& parts,
+                                                      const ScaledModel& baseline,
+                                                      const ScaledModel& comparison);
 
 }  // namespace segd
