@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "app/model_options.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 
@@ -52,22 +53,6 @@ DriftRecord MakeRecord(const BaselineModel& b, const RowMatrix& live_centroids,
   }
   r.seconds = online.seconds + (refit ? refit->seconds : 0.0);
   return r;
-}
-
-DetectorOptions ToDetectorOptions(const DriftConfig& c) {
-  return {.method = *ParseDetectorMethod(c.detector),  // validated by the loader
-          .calibration_evaluations = c.calibration_evaluations,
-          .min_psi = c.min_psi,
-          .noise_z = c.noise_z,
-          .consecutive = c.detector_consecutive,
-          .psi_warning = c.psi_warning,
-          .psi_critical = c.psi_critical,
-          .ari_rule = {.threshold = c.threshold,
-                       .critical = c.critical,
-                       .consecutive = c.consecutive_evaluations,
-                       .hysteresis = c.hysteresis},
-          .ari_refit = c.method == "refit",
-          .report_min_sd = c.report_min_sd};
 }
 
 std::string Hex(std::string_view bytes) {
