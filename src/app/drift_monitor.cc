@@ -148,6 +148,10 @@ Status DriftMonitor::EvaluateOnce() {
 StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
   if (!live || !live->baseline) return false;
+  // A baseline fitted at this boundary (the bootstrap's) has nothing to be compared with yet:
+  // its evaluations start at the next boundary, as after `segd train` or an automatic retrain
+  // at a boundary, and as `segd simulate`'s steps after t0.
+  if (live->baseline->watermark_ms == boundary_ms) return false;
   std::lock_guard<std::mutex> lock(eval_mu_);
   SEGD_RETURN_IF_ERROR(RestoreDetector(*live->baseline, boundary_ms));
   // Which boundaries refit depends on the boundary alone, so restarts do not shift it.

@@ -184,6 +184,10 @@ TEST(DriftMonitorTest, EventTimeScheduleEvaluatesEveryBoundaryOnceOnItsOwnState)
   ASSERT_GT(records.size(), 40u);
   const int64_t last_event = pipeline.watermark_ms();
   EXPECT_EQ(records.back().as_of_ms, last_event / step * step);
+  // The bootstrap baseline is fitted at a boundary; its first evaluation is the next one.
+  const int64_t bootstrap = pipeline.live().baseline()->watermark_ms;
+  EXPECT_EQ(bootstrap % step, 0);
+  EXPECT_EQ(records.front().as_of_ms, bootstrap + step);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].as_of_ms % step, 0);
     if (i > 0) EXPECT_EQ(records[i].as_of_ms - records[i - 1].as_of_ms, step);
