@@ -39,7 +39,8 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(pipeline.Load().ok());
   ASSERT_TRUE(pipeline.Process(std::span(messages).first(half)).ok());
 
-  DriftMonitor monitor({.every_seconds = 3600}, &store, &pipeline, &stats);
+  // Wall-clock evaluations only (EvaluateOnce), as with drift.every_event_days: 0.
+  DriftMonitor monitor({.every_seconds = 3600, .every_event_days = 0}, &store, &pipeline, &stats);
   MetricsExposition metrics(
       {.stats = &stats, .ready = [] { return true; }, .drift = [&] { return monitor.status(); }});
   ASSERT_TRUE(monitor.EvaluateOnce().ok());  // no baseline yet: nothing to compare
@@ -53,7 +54,8 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(SaveBaseline(store, *baseline, 2).ok());
   IngestPipeline restarted({}, &store, &dlq, &stats, [] { return kNow; });
   ASSERT_TRUE(restarted.Load({.live = {.batch_events = 20}}).ok());
-  DriftMonitor after({.every_seconds = 3600, .refit_every = 1}, &store, &restarted, &stats);
+  DriftMonitor after({.every_seconds = 3600, .every_event_days = 0, .refit_every = 1}, &store,
+                     &restarted, &stats);
 
   // Live model still equal to the baseline: the two labelings agree exactly.
   ASSERT_TRUE(after.EvaluateOnce().ok());

@@ -147,6 +147,9 @@ TEST(SimulateTest, DaemonOnlineAriAgreesWithTheOnlineCurve) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   config->model.n_init = 2;       // keep the test fast; both sides use it
   config->drift.refit_every = 0;  // the daemon's online evaluation only
+  // Wall-clock evaluations (EvaluateOnce) at simulate's steps, which need not be boundaries;
+  // DaemonEventTimeHistoryIsSimulatesEvaluations compares the event-time schedule.
+  config->drift.every_event_days = 0;
   config->model.live_batch_events = 100;
   auto events = LoadHistory({.generator = GeneratorOptions{.seed = 3, .customers = 6000}});
   ASSERT_TRUE(events.ok());
