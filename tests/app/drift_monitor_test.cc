@@ -252,6 +252,10 @@ struct PlantedChange {
   bool review_feature = false;  // review_collapse is only visible with mean_review a feature
 };
 
+void PrintTo(const PlantedChange& c, std::ostream* os) {
+  *os << DriftKindName(c.kind) << (c.review_feature ? " with mean_review" : "");
+}
+
 class DefaultConfigFlagsTest : public ::testing::TestWithParam<PlantedChange> {};
 
 TEST_P(DefaultConfigFlagsTest, ModerateChangeWithinEightWeeksNamingWhatChanged) {
@@ -301,6 +305,10 @@ struct Stationary {
   uint64_t seed;
   bool review_feature = false;
 };
+
+void PrintTo(const Stationary& s, std::ostream* os) {
+  *os << "seed " << s.seed << (s.review_feature ? " with mean_review" : "");
+}
 
 class DefaultConfigQuietTest : public ::testing::TestWithParam<Stationary> {};
 
