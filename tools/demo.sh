@@ -61,8 +61,10 @@ echo "== segd consuming until caught up"
 "$bin/src/segd" --config config/segd.yaml run --exit-when-caught-up --summary
 
 echo
-echo "== segd fitted baseline v1 by itself at 10,000 customers (model.bootstrap_min_customers);"
-echo "   now a baseline on all of them, as the Olist study did (segd train, segd stopped):"
+echo "== segd fitted baseline v1 by itself at the first 14-day boundary of event time after"
+echo "   10,000 customers (model.bootstrap_min_customers, drift.every_event_days) and evaluated"
+echo "   drift at every boundary after it (segd inspect drift); now a baseline on all of them,"
+echo "   as the Olist study did (segd train, segd stopped):"
 "$bin/src/segd" --config config/segd.yaml train
 
 echo

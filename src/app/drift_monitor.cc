@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "app/model_options.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 
@@ -52,22 +53,6 @@ DriftRecord MakeRecord(const BaselineModel& b, const RowMatrix& live_centroids,
   }
   r.seconds = online.seconds + (refit ? refit->seconds : 0.0);
   return r;
-}
-
-DetectorOptions ToDetectorOptions(const DriftConfig& c) {
-  return {.method = *ParseDetectorMethod(c.detector),  // validated by the loader
-          .calibration_evaluations = c.calibration_evaluations,
-          .min_psi = c.min_psi,
-          .noise_z = c.noise_z,
-          .consecutive = c.detector_consecutive,
-          .psi_warning = c.psi_warning,
-          .psi_critical = c.psi_critical,
-          .ari_rule = {.threshold = c.threshold,
-                       .critical = c.critical,
-                       .consecutive = c.consecutive_evaluations,
-                       .hysteresis = c.hysteresis},
-          .ari_refit = c.method == "refit",
-          .report_min_sd = c.report_min_sd};
 }
 
 std::string Hex(std::string_view bytes) {
@@ -163,6 +148,10 @@ Status DriftMonitor::EvaluateOnce() {
 StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
   if (!live || !live->baseline || role() == DriftGroup::Role::kFollower) return false;
+  // A baseline fitted at this boundary (the bootstrap's) has nothing to be compared with yet:
+  // its evaluations start at the next boundary, as after `segd train` or an automatic retrain
+  // at a boundary, and as `segd simulate`'s steps after t0.
+  if (live->baseline->watermark_ms == boundary_ms) return false;
   std::lock_guard<std::mutex> lock(eval_mu_);
   SEGD_RETURN_IF_ERROR(RestoreDetector(*live->baseline, boundary_ms));
   // Which boundaries refit depends on the boundary alone, so restarts do not shift it.

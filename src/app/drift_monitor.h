@@ -1,11 +1,12 @@
 // Evaluates drift: the baseline against the live model over every stored customer (online ARI)
 // and, every drift.refit_every evaluations, against a fresh fit (refit ARI). Two schedules:
 // - event time (drift.every_event_days): the monitor is the pipeline's boundary listener, so
-//   each boundary the watermark crosses is evaluated exactly once, on the state as of that
-//   boundary, on the consumer thread (ingest waits for it). The drift detector (drift.detector)
-//   then runs on these evaluations only, its state restored from the history, so a replay
-//   gives the same evaluations and the same decisions whatever the machine speed, batch sizes
-//   or restarts. With drift.retrain: auto the new baseline is fitted at the boundary.
+//   each boundary the watermark crosses after the baseline's own time (a bootstrap baseline is
+//   fitted at a boundary: its first evaluation is the next one) is evaluated exactly once, on
+//   the state as of that boundary, on the consumer thread (ingest waits for it). The drift detector
+//   (drift.detector) then runs on these evaluations only, its state restored from the history, so a
+//   replay gives the same evaluations and the same decisions whatever the machine speed, batch
+//   sizes or restarts. With drift.retrain: auto the new baseline is fitted at the boundary.
 // - wall clock (drift.every_seconds): on the monitor's own thread, at the current watermark.
 //   It drives the study's ARI rule when no event-time schedule is on; otherwise it only
 //   refreshes the published figures between boundaries.

@@ -1,5 +1,6 @@
 #include "app/drift_report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -19,14 +20,31 @@ std::string Joined(const std::vector<double>& values) {
   return out;
 }
 
+// A number, or an empty field for NaN (a detector still calibrating has no figure).
+std::string Number(double v) {
+  if (std::isnan(v)) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6f", v);
+  return buf;
+}
+
+// RFC 4180: quoted, inner quotes doubled (reasons hold commas and segment names).
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 void PrintCsvRow(const DriftRecord& r) {
-  std::printf("%s,%s,%s,%llu,%llu,%.6f,%s,%.6f,%s,%d,%s,%d,%s,%s\n",
+  std::printf("%s,%s,%s,%llu,%llu,%.6f,%s,%.6f,%s,%d,%s,%d,%s,%s,%s,%s,%s,%d,%s\n",
               FormatRfc3339(r.as_of_ms).c_str(), FormatRfc3339(r.evaluated_unix_ms).c_str(),
               DriftScheduleName(r.schedule), (unsigned long long)r.baseline_version,
               (unsigned long long)r.customers, r.ari_online,
               r.ari_refit ? std::to_string(*r.ari_refit).c_str() : "", r.psi, r.method.c_str(),
               r.policy.recommended ? 1 : 0, DriftSeverityName(r.policy.severity), r.policy.below,
-              Joined(r.share_baseline).c_str(), Joined(r.share_live).c_str());
+              Joined(r.share_baseline).c_str(), Joined(r.share_live).c_str(), r.detector.c_str(),
+              Number(r.statistic).c_str(), Number(r.limit).c_str(), r.calibrating ? 1 : 0,
+              Quoted(r.reason).c_str());
 }
 
 }  // namespace
@@ -37,7 +55,8 @@ int PrintDriftHistory(const DriftHistory& history, const std::string& format, in
   if (csv) {
     std::printf(
         "as_of,evaluated_at,schedule,baseline_version,customers,ari_online,ari_refit,psi,method,"
-        "retrain_recommended,severity,below_streak,shares_baseline,shares_live\n");
+        "retrain_recommended,severity,below_streak,shares_baseline,shares_live,detector,statistic,"
+        "limit,calibrating,reason\n");
   }
   nlohmann::json all = nlohmann::json::array();
   std::string token;

@@ -1,12 +1,13 @@
-// Turns the model and ingest sections of the configuration into the options of the domain code
-// that decodes events, fits and feeds models. Shared by `segd run`, `segd train` and `segd
-// simulate`, so all decode and fit the same way.
+// Turns the model, ingest and drift sections of the configuration into the options of the domain
+// code that decodes events, fits and feeds models and judges drift. Shared by `segd run`, `segd
+// train` and `segd simulate`, so all decode, fit and detect the same way.
 #pragma once
 
 #include "segd/config/segd_config.h"
 #include "segd/event/event_time.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/model/baseline_trainer.h"
+#include "segd/model/drift_detector.h"
 
 namespace segd {
 
@@ -40,6 +41,24 @@ inline ModelLifecycleOptions ToLifecycleOptions(const ModelConfig& m) {
   o.bootstrap_min_customers = static_cast<uint64_t>(m.bootstrap_min_customers);
   o.keep_versions = m.keep_versions;
   return o;
+}
+
+// The drift detector of event-time evaluations (drift.detector and its options; drift.method
+// refit makes the study's rule look at the refit ARI). Requires a config the loader validated.
+inline DetectorOptions ToDetectorOptions(const DriftConfig& c) {
+  return {.method = *ParseDetectorMethod(c.detector),
+          .calibration_evaluations = c.calibration_evaluations,
+          .min_psi = c.min_psi,
+          .noise_z = c.noise_z,
+          .consecutive = c.detector_consecutive,
+          .psi_warning = c.psi_warning,
+          .psi_critical = c.psi_critical,
+          .ari_rule = {.threshold = c.threshold,
+                       .critical = c.critical,
+                       .consecutive = c.consecutive_evaluations,
+                       .hysteresis = c.hysteresis},
+          .ari_refit = c.method == "refit",
+          .report_min_sd = c.report_min_sd};
 }
 
 }  // namespace segd

@@ -19,11 +19,12 @@ constexpr uint64_t kSilhouetteSeed = 7;  // the same sample of Ci for every mode
 // The unscaled feature rows of the population (customers with live orders) at `watermark_ms`;
 // `active` gets, per row, whether the customer ordered within DriftReport's active window.
 StatusOr<RowMatrix> PopulationFeatures(StateStore& store, const FeatureSpec& spec,
-                                       int64_t watermark_ms, std::vector<bool>* active) {
+                                       int64_t watermark_ms, double active_days,
+                                       std::vector<bool>* active) {
   std::vector<double> flat;
   const size_t d = spec.features.size();
   std::vector<double> row(d);
-  const double active_since = double(watermark_ms) - kDefaultActiveDays * kMillisPerDay;
+  const double active_since = double(watermark_ms) - active_days * kMillisPerDay;
   active->clear();
   SEGD_RETURN_IF_ERROR(store.ScanCustomers([&](std::string_view, const CustomerState& s) {
     if (ExtractFeatures(spec, s, watermark_ms, row.data())) {
@@ -223,7 +224,7 @@ Status RetrainingStudy::Step(size_t i) {
   auto mi = TrainBaseline(store_, ti, o_.model.spec, refit_, &m0_);
   if (!mi.ok()) return mi.status();
   std::vector<bool> active;
-  auto x = PopulationFeatures(store_, o_.model.spec, ti, &active);
+  auto x = PopulationFeatures(store_, o_.model.spec, ti, o_.active_days, &active);
   if (!x.ok()) return x.status();
 
   const int k = m0_.k();
@@ -278,9 +279,9 @@ void RetrainingStudy::NoteCrossings(const SimulateStep& s) {
 
 // The daemon's DriftReport (EvaluateDrift) for a pair of labelings of Ci (M0's first).
 DriftReport Report(const std::vector<int>& m0_labels, const std::vector<int>& other,
-                   const std::vector<bool>& active, int k) {
+                   const std::vector<bool>& active, int k, double active_days) {
   DriftReport r;
-  r.active_days = kDefaultActiveDays;
+  r.active_days = active_days;
   r.active_sizes.assign(size_t(k), 0);
   for (size_t i = 0; i < m0_labels.size(); ++i) {
     if (active[i]) ++r.active_sizes[size_t(m0_labels[i])];
@@ -299,8 +300,8 @@ void RetrainingStudy::Detect(SimulateStep& s, const std::vector<int>& m0_labels,
                              const std::vector<int>& mi_labels, const std::vector<bool>& active,
                              const RowMatrix& live_centroids) {
   const int k = m0_.k();
-  const DriftReport online = Report(m0_labels, online_labels, active, k);
-  const DriftReport refit = Report(m0_labels, mi_labels, active, k);
+  const DriftReport online = Report(m0_labels, online_labels, active, k, o_.active_days);
+  const DriftReport refit = Report(m0_labels, mi_labels, active, k, o_.active_days);
   const DriftObservation o{
       .time_ms = s.time_ms, .online = &online, .refit = &refit, .centroids = &live_centroids};
   std::vector<DriftVerdict> v;

@@ -35,6 +35,7 @@ struct SimulateOptions {
   // The detector whose flag the study reports beside the study's own rules (ARI below
   // `threshold` for `consecutive` steps, online and refit) and PSI alone.
   DetectorOptions detector;
+  double active_days = kDefaultActiveDays;  // drift.active_days: the detector's active window
   // Start dates for the interval recommendation, t0 and each following step; 0: every step over
   // the first half of the steps.
   int starts = 0;

@@ -35,13 +35,16 @@ StatusOr<SimulateOptions> OptionsFrom(const SegdConfig& config, const SimulateAr
   o.threshold = a.threshold.value_or(config.drift.threshold);
   o.critical = a.critical.value_or(config.drift.critical);
   o.consecutive = config.drift.consecutive_evaluations;
-  auto method = ParseDetectorMethod(a.detector);
-  if (!method.ok()) return InvalidArgument("--detector: " + method.status().message());
-  o.detector.method = *method;
-  o.detector.ari_rule = {.threshold = o.threshold,
-                         .critical = o.critical,
-                         .consecutive = o.consecutive,
-                         .hysteresis = config.drift.hysteresis};
+  // The detector as the daemon runs it (drift.detector and its options), --detector aside.
+  o.detector = ToDetectorOptions(config.drift);
+  o.active_days = config.drift.active_days;
+  if (!a.detector.empty()) {
+    auto method = ParseDetectorMethod(a.detector);
+    if (!method.ok()) return InvalidArgument("--detector: " + method.status().message());
+    o.detector.method = *method;
+  }
+  o.detector.ari_rule.threshold = o.threshold;
+  o.detector.ari_rule.critical = o.critical;
   if (!a.start.empty()) {
     auto t = ParseDayMs(a.start);
     if (!t) return InvalidArgument("--start: '" + a.start + "' is not YYYY-MM-DD");
@@ -155,8 +158,8 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateArgs* a) {
       ->check(CLI::Range(-1.0, 1.0));
   sim->add_option("--detector", a->detector,
                   "drift detector reported beside the study's rules: calibrated | "
-                  "ari_threshold | psi")
-      ->capture_default_str();
+                  "ari_threshold | psi (default: drift.detector, with the drift section's "
+                  "options)");
   sim->add_option("--out-dir", a->out_dir, "output directory")->capture_default_str();
   sim->add_flag("--progress", a->progress, "progress bar even when stderr is not a terminal");
   return sim;

@@ -25,7 +25,7 @@ struct SimulateArgs {
   double step_days = 14;
   int starts = 0;                             // 0: every step over the first half
   std::optional<double> threshold, critical;  // unset: drift.threshold, drift.critical
-  std::string detector = "calibrated";  // DetectorMethod name; other options at their defaults
+  std::string detector;  // DetectorMethod name ("": drift.detector); options: the drift section
   std::string out_dir = "simulate-out";
   bool progress = false;  // also when stderr is not a terminal
 };

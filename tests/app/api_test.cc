@@ -69,7 +69,11 @@ class ApiTest : public ::testing::Test {
   NoDeadLetters dlq_;
   IngestStats stats_;
   IngestPipeline pipeline_{{}, &store_, &dlq_, &stats_, [] { return kNow; }};
-  DriftMonitor drift_{{.every_seconds = 3600, .refit_every = 0}, &store_, &pipeline_, &stats_};
+  // Evaluations only when a test asks (EvaluateOnce), as with drift.every_event_days: 0.
+  DriftMonitor drift_{{.every_seconds = 3600, .every_event_days = 0, .refit_every = 0},
+                      &store_,
+                      &pipeline_,
+                      &stats_};
   std::unique_ptr<Api> api_;
 };
 

@@ -39,7 +39,8 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(pipeline.Load().ok());
   ASSERT_TRUE(pipeline.Process(std::span(messages).first(half)).ok());
 
-  DriftMonitor monitor({.every_seconds = 3600}, &store, &pipeline, &stats);
+  // Wall-clock evaluations only (EvaluateOnce), as with drift.every_event_days: 0.
+  DriftMonitor monitor({.every_seconds = 3600, .every_event_days = 0}, &store, &pipeline, &stats);
   MetricsExposition metrics(
       {.stats = &stats, .ready = [] { return true; }, .drift = [&] { return monitor.status(); }});
   ASSERT_TRUE(monitor.EvaluateOnce().ok());  // no baseline yet: nothing to compare
@@ -53,7 +54,8 @@ TEST(DriftMonitorTest, EvaluatesBaselineAgainstLiveModelAndExportsIt) {
   ASSERT_TRUE(SaveBaseline(store, *baseline, 2).ok());
   IngestPipeline restarted({}, &store, &dlq, &stats, [] { return kNow; });
   ASSERT_TRUE(restarted.Load({.live = {.batch_events = 20}}).ok());
-  DriftMonitor after({.every_seconds = 3600, .refit_every = 1}, &store, &restarted, &stats);
+  DriftMonitor after({.every_seconds = 3600, .every_event_days = 0, .refit_every = 1}, &store,
+                     &restarted, &stats);
 
   // Live model still equal to the baseline: the two labelings agree exactly.
   ASSERT_TRUE(after.EvaluateOnce().ok());
@@ -184,6 +186,10 @@ TEST(DriftMonitorTest, EventTimeScheduleEvaluatesEveryBoundaryOnceOnItsOwnState)
   ASSERT_GT(records.size(), 40u);
   const int64_t last_event = pipeline.watermark_ms();
   EXPECT_EQ(records.back().as_of_ms, last_event / step * step);
+  // The bootstrap baseline is fitted at a boundary; its first evaluation is the next one.
+  const int64_t bootstrap = pipeline.live().baseline()->watermark_ms;
+  EXPECT_EQ(bootstrap % step, 0);
+  EXPECT_EQ(records.front().as_of_ms, bootstrap + step);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].as_of_ms % step, 0);
     if (i > 0) EXPECT_EQ(records[i].as_of_ms - records[i - 1].as_of_ms, step);
@@ -210,51 +216,125 @@ TEST(DriftMonitorTest, EventTimeEvaluationsDoNotDependOnBatchSizesOrRestarts) {
   EXPECT_EQ(Replay(messages, 500, 200, {1, 3, 4, 9}), whole);
 }
 
-// The daemon's drift path with its default detector, end to end through the pipeline: the
-// default model settings (bootstrap at 10,000 customers, at the next boundary), evaluations
-// every 14 days of event time, the history recording the detector's verdicts.
-std::vector<DriftRecord> DefaultDetectorRun(DriftKind kind) {
-  GeneratorOptions g{.seed = 21, .customers = 30000};
-  if (kind != DriftKind::kNone) {
-    g.drift = kind;
-    g.drift_start_ms = *ParseRfc3339Ms("2018-01-01T00:00:00Z");
-    g.drift_factor = DriftFactor(kind, DriftSize::kModerate);
-  }
+// What a user gets from the default configuration, end to end through the daemon's pipeline
+// and drift monitor: DriftConfig{} (evaluations every 14 days of event time, the calibrated
+// detector, refits every 10th boundary) and ModelConfig{} (the bootstrap baseline at the first
+// boundary after 10,000 customers, the live model's settings), on one partition of a generated
+// history. Returns the drift history.
+std::vector<DriftRecord> DefaultConfigRun(const GeneratorOptions& g,
+                                          const FeatureSpec& features = FeatureSpec::Default()) {
   const std::vector<RawMessage> messages = Generated(g);
   MemoryStateStore store;
   NoDeadLetters dlq;
   IngestStats stats;
   IngestPipeline pipeline({}, &store, &dlq, &stats, [] { return kNow; });
-  DriftConfig config;  // the defaults, with the event-time schedule on
-  config.every_event_days = 14;
+  const DriftConfig config;  // the defaults: the event-time schedule is on
+  EXPECT_EQ(config.every_event_days, 14);
+  EXPECT_EQ(config.detector, "calibrated");
   DriftMonitor monitor(config, &store, &pipeline, &stats);
-  EXPECT_TRUE(pipeline.Load(ToLifecycleOptions(ModelConfig{})).ok());
+  ModelConfig model;
+  model.features = features;
+  EXPECT_TRUE(pipeline.Load(ToLifecycleOptions(model)).ok());
   EXPECT_TRUE(pipeline.Process(messages, 5000).ok());
+  EXPECT_EQ(stats.applied(), messages.size());
   return monitor.history().Read(0, INT64_MAX, 1000, "")->records;
 }
 
-TEST(DriftMonitorTest, DefaultDetectorFlagsAModerateChangeWithinEightWeeksAndSaysWhat) {
+FeatureSpec WithReview() {
+  FeatureSpec s = FeatureSpec::Default();
+  s.features.push_back({.kind = FeatureKind::kMeanReview});
+  return s;
+}
+
+// Each moderate planted change of the README table ("Drift detectors and planted changes").
+struct PlantedChange {
+  DriftKind kind;
+  bool review_feature = false;  // review_collapse is only visible with mean_review a feature
+};
+
+void PrintTo(const PlantedChange& c, std::ostream* os) {
+  *os << DriftKindName(c.kind) << (c.review_feature ? " with mean_review" : "");
+}
+
+class DefaultConfigFlagsTest : public ::testing::TestWithParam<PlantedChange> {};
+
+TEST_P(DefaultConfigFlagsTest, ModerateChangeWithinEightWeeksNamingWhatChanged) {
+  const PlantedChange& c = GetParam();
   const int64_t change = *ParseRfc3339Ms("2018-01-01T00:00:00Z");
-  const auto records = DefaultDetectorRun(DriftKind::kNewCustomerSpend);
+  // The README table's change runs: 40,000 customers over 2016-09-01 .. 2018-10-17, seed 42
+  // (about 1,700 customers active in a 28-day window); the bootstrap comes in September 2017.
+  const auto records = DefaultConfigRun({.seed = 42,
+                                         .customers = 40000,
+                                         .drift = c.kind,
+                                         .drift_start_ms = change,
+                                         .drift_factor = DriftFactor(c.kind, DriftSize::kModerate)},
+                                        c.review_feature ? WithReview() : FeatureSpec::Default());
   ASSERT_GT(records.size(), 20u);
+  // The detector was calibrated before the change, so what it flags is the change.
+  const auto calibrated = std::find_if(records.begin(), records.end(),
+                                       [](const DriftRecord& r) { return !r.calibrating; });
+  ASSERT_NE(calibrated, records.end());
+  EXPECT_LT(calibrated->as_of_ms, change) << FormatRfc3339(calibrated->as_of_ms);
   const auto first = std::find_if(records.begin(), records.end(),
                                   [](const DriftRecord& r) { return r.policy.recommended; });
-  ASSERT_NE(first, records.end()) << "never flagged";
-  EXPECT_GE(first->as_of_ms, change);
+  ASSERT_NE(first, records.end()) << "never flagged; last: " << records.back().reason;
+  EXPECT_GE(first->as_of_ms, change) << "flagged before the change: " << first->reason;
   EXPECT_LE(first->as_of_ms - change, 56 * kMillisPerDay) << FormatRfc3339(first->as_of_ms);
+  EXPECT_EQ(first->schedule, DriftSchedule::kEventTime);
   EXPECT_EQ(first->detector, "calibrated");
   EXPECT_GT(first->statistic, first->limit);
-  EXPECT_NE(first->reason.find("segment"), std::string::npos) << first->reason;
+  EXPECT_NE(first->reason.find("among active customers segment"), std::string::npos)
+      << first->reason;
   EXPECT_FALSE(first->detector_state.empty());
 }
 
-TEST(DriftMonitorTest, DefaultDetectorStaysQuietWithoutAChange) {
-  const auto records = DefaultDetectorRun(DriftKind::kNone);
-  ASSERT_GT(records.size(), 20u);
+INSTANTIATE_TEST_SUITE_P(ReadmeTable, DefaultConfigFlagsTest,
+                         ::testing::Values(PlantedChange{DriftKind::kNewCustomerSpend},
+                                           PlantedChange{DriftKind::kSpendShift},
+                                           PlantedChange{DriftKind::kFrequencyShift},
+                                           PlantedChange{DriftKind::kNewCustomerMix},
+                                           PlantedChange{DriftKind::kReviewCollapse, true}),
+                         [](const ::testing::TestParamInfo<PlantedChange>& info) {
+                           return std::string(DriftKindName(info.param.kind));
+                         });
+
+// Stationary histories (growth, ageing, three November peaks), 2016-09 .. 2019-12, dense enough
+// that the default bootstrap (10,000 customers) comes in August 2017: two years of judged
+// evaluations after the detector's calibration.
+struct Stationary {
+  uint64_t seed;
+  bool review_feature = false;
+};
+
+void PrintTo(const Stationary& s, std::ostream* os) {
+  *os << "seed " << s.seed << (s.review_feature ? " with mean_review" : "");
+}
+
+class DefaultConfigQuietTest : public ::testing::TestWithParam<Stationary> {};
+
+TEST_P(DefaultConfigQuietTest, NoFlagOverTwoYears) {
+  const Stationary& s = GetParam();
+  const auto records = DefaultConfigRun(
+      {.seed = s.seed, .customers = 66000, .end_ms = *ParseRfc3339Ms("2019-12-15T00:00:00Z")},
+      s.review_feature ? WithReview() : FeatureSpec::Default());
+  ASSERT_FALSE(records.empty());
+  const auto quiet_from = std::find_if(records.begin(), records.end(),
+                                       [](const DriftRecord& r) { return !r.calibrating; });
+  ASSERT_NE(quiet_from, records.end());
+  EXPECT_GE(records.back().as_of_ms - quiet_from->as_of_ms, 730 * kMillisPerDay)
+      << FormatRfc3339(quiet_from->as_of_ms) << " .. " << FormatRfc3339(records.back().as_of_ms);
   for (const DriftRecord& r : records) {
+    EXPECT_EQ(r.detector, "calibrated");
     EXPECT_FALSE(r.policy.recommended) << FormatRfc3339(r.as_of_ms) << ": " << r.reason;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadmeTable, DefaultConfigQuietTest,
+                         ::testing::Values(Stationary{42}, Stationary{5}, Stationary{7, true}),
+                         [](const ::testing::TestParamInfo<Stationary>& info) {
+                           return "seed" + std::to_string(info.param.seed) +
+                                  (info.param.review_feature ? "_with_mean_review" : "");
+                         });
 
 }  // namespace
 }  // namespace segd

@@ -67,9 +67,13 @@ Trajectory Replay(DriftKind kind, const std::string& retrain = "alert") {
   EXPECT_TRUE(SaveBaseline(store, *baseline, 3).ok());
   IngestPipeline p({}, &store, &dlq, &stats, clock);
   EXPECT_TRUE(p.Load({.live = {.batch_events = 200, .minibatch = {.half_life_days = 30}}}).ok());
-  DriftMonitor monitor(
-      {.retrain = retrain, .threshold = 0.8, .consecutive_evaluations = 3, .refit_every = 0},
-      &store, &p, &stats);
+  // The study's rule on wall-clock evaluations (EvaluateOnce after each chunk).
+  DriftMonitor monitor({.every_event_days = 0,
+                        .retrain = retrain,
+                        .threshold = 0.8,
+                        .consecutive_evaluations = 3,
+                        .refit_every = 0},
+                       &store, &p, &stats);
   Trajectory t;
   for (size_t i = 0; i < after.size(); i += 2000) {
     EXPECT_TRUE(p.RunRequestedWork().ok());  // what the ingest loop does between batches

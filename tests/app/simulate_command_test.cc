@@ -46,6 +46,44 @@ TEST(SimulateCommandTest, WritesCurveChartAndReport) {
   EXPECT_NE(report.find("recommended retraining interval:"), std::string::npos) << report;
 }
 
+// The last field of the CSV's last row: active customers at the last step.
+uint64_t LastActiveCustomers(const std::string& csv) {
+  const std::string last = csv.substr(csv.rfind('\n', csv.size() - 2) + 1);
+  return std::stoull(last.substr(last.rfind(',') + 1));
+}
+
+// The detector is the daemon's: drift.detector and the drift section's options (here the
+// active window), unless --detector names another method.
+TEST(SimulateCommandTest, DetectorComesFromTheDriftSection) {
+  testing::TempDir dir;
+  SimulateArgs args;
+  args.generate = true;
+  args.generator.customers = 3000;
+  args.step_days = 28;
+  SegdConfig config;
+  config.model.n_init = 2;
+  config.model.silhouette_sample = 100;
+  auto run = [&](const SegdConfig& c, const std::string& name) {
+    args.out_dir = dir.Sub(name);
+    EXPECT_EQ(RunSimulateCommand(c, args), 0);
+    return std::make_pair(Read(args.out_dir + "/report.txt"), Read(args.out_dir + "/simulate.csv"));
+  };
+  const auto [default_report, default_csv] = run(config, "default");
+  EXPECT_NE(default_report.find("drift detector (calibrated)"), std::string::npos)
+      << default_report;
+  SegdConfig psi = config;
+  psi.drift.detector = "psi";
+  psi.drift.active_days = 7;
+  const auto [psi_report, psi_csv] = run(psi, "psi");
+  EXPECT_NE(psi_report.find("drift detector (psi)"), std::string::npos) << psi_report;
+  // A 7-day active window holds fewer customers than the default 28 days.
+  EXPECT_LT(LastActiveCustomers(psi_csv), LastActiveCustomers(default_csv));
+  EXPECT_GT(LastActiveCustomers(psi_csv), 0u);
+  args.detector = "ari_threshold";
+  const auto [rule_report, rule_csv] = run(psi, "rule");
+  EXPECT_NE(rule_report.find("drift detector (ari_threshold)"), std::string::npos) << rule_report;
+}
+
 TEST(SimulateCommandTest, BadHistoryOrStartIsExitCode2) {
   testing::TempDir dir;
   SimulateArgs args;

@@ -151,8 +151,18 @@ TEST(ConfigLoaderTest, DriftMethodRetrainModeAndSchedule) {
   EXPECT_EQ(c->drift.every_event_days, 7);
   EXPECT_EQ(ErrorOf("drift: {method: psi}"), "drift.method: 'psi' is not one of online, refit");
   EXPECT_EQ(ErrorOf("drift: {retrain: yes}"), "drift.retrain: 'yes' is not one of alert, auto");
-  EXPECT_EQ(ErrorOf("drift: {every_seconds: 0}"),
+  EXPECT_EQ(ErrorOf("drift: {every_seconds: 0, every_event_days: 0}"),
             "drift.every_seconds: 0 needs drift.every_event_days > 0 (one schedule must be on)");
+  // The event-time schedule is on by default (every 14 days), so wall clock alone can be off,
+  // and every_event_days: 0 leaves the wall-clock schedule alone.
+  EXPECT_EQ(SegdConfig{}.drift.every_event_days, 14);
+  c = ParseConfig("drift: {every_seconds: 0}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.every_event_days, 14);
+  c = ParseConfig("drift: {every_event_days: 0}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->drift.every_event_days, 0);
+  EXPECT_EQ(c->drift.every_seconds, 60);
   c = ParseConfig("ingest: {align_partitions: false, align_idle_ms: 100}");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_FALSE(c->ingest.align_partitions);

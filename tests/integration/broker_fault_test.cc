@@ -70,7 +70,7 @@ TEST_F(BrokerFaultTest, FaultsLoseNothingDoubleNothingAndRecoverByThemselves) {
   state_ = dir_.Sub("state");
 
   // The history, with a bad event every 50 (not JSON, or missing its subject), in 8 chunks.
-  const std::vector<KeyedEvent> good = MakeHistory(1200, 5);
+  const std::vector<KeyedEvent> good = InEventTimeOrder(MakeHistory(1200, 5));
   std::vector<std::pair<std::string, std::string>> stream;  // key, value
   std::set<std::string> bad_values;
   for (size_t i = 0; i < good.size(); ++i) {

@@ -4,7 +4,13 @@
 // single-partition, in-order replay sees at that boundary: the same boundaries, the same
 // population and the same baseline labels. Only the live model may differ (its mini-batches
 // see the events of different partitions in another order): its ARI within a stated tolerance.
+// And on such a replay, the bootstrap baseline and every evaluation happen at an event time every
+// partition has reached: at each, every partition's committed offset is exactly its events
+// before that time.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
 
 #include "app/drift_monitor.h"
 #include "integration/kafka_test_env.h"
@@ -95,6 +101,101 @@ TEST_F(EventTimeDriftTest, ManyPartitionsEvaluateTheSameBoundariesOverTheSameCus
   std::printf("evaluations: %zu; live-model ARI, 8 partitions vs 1: largest difference %.4f\n",
               want.size(), worst);
   EXPECT_LE(worst, kLiveTolerance);
+}
+
+// At each boundary, before the drift monitor evaluates it (and after the bootstrap fit that a
+// boundary may bring): every partition's committed offset, as the store holds it.
+class ProgressAtBoundaries : public EventTimeBoundaryListener {
+ public:
+  ProgressAtBoundaries(StateStore* store, int partitions, EventTimeBoundaryListener* monitor)
+      : store_(store), partitions_(partitions), monitor_(monitor) {}
+  StatusOr<bool> OnBoundary(int64_t boundary_ms) override {
+    std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
+    SEGD_RETURN_IF_ERROR(store_->ReadProgress(&progress));
+    auto& at = seen[boundary_ms];
+    at.assign(size_t(partitions_), 0);
+    for (const auto& [tp, p] : progress) at.at(size_t(tp.partition)) = p.next_offset;
+    return monitor_->OnBoundary(boundary_ms);
+  }
+  std::map<int64_t, std::vector<int64_t>> seen;
+
+ private:
+  StateStore* store_;
+  int partitions_;
+  EventTimeBoundaryListener* monitor_;
+};
+
+TEST_F(EventTimeDriftTest, BootstrapAndEveryEvaluationHappenWhereEveryPartitionHasArrived) {
+  constexpr int kPartitions = 8;
+  const int64_t step = 14 * kMillisPerDay;
+  // Produced by customer into eight partitions, each in time order; the consumer then delivers
+  // them as unevenly as the mock cluster does.
+  const std::string topic = NewTopic(kPartitions);
+  std::vector<std::vector<int64_t>> times(kPartitions);
+  {
+    auto producer = NewKafkaProducer({broker_->bootstrap_servers(), "test-producer", {}});
+    ASSERT_TRUE(producer.ok());
+    std::string json;
+    ASSERT_TRUE(OlistGenerator({.seed = 17, .customers = 3000})
+                    .Generate([&](const Event& e) {
+                      json.clear();
+                      AppendEventJson(e, &json);
+                      const int32_t p = int32_t(std::hash<std::string>()(e.subject) % kPartitions);
+                      times[size_t(p)].push_back(e.time_ms);
+                      return (*producer)->Produce(topic, p, e.subject, json);
+                    })
+                    .ok());
+    ASSERT_TRUE((*producer)->Flush(60000).ok());
+  }
+  const SegdConfig c = Config(topic, dir_.Sub("progress"));
+  auto store = OpenRocksDbStateStore(c.storage);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  CountingDeadLetterSink dlq;
+  IngestStats stats;
+  IngestPipeline pipeline({}, store->get(), &dlq, &stats, [] { return kNow; });
+  DriftMonitor drift(kDrift, store->get(), &pipeline, &stats);
+  ProgressAtBoundaries progress(store->get(), kPartitions, &drift);
+  pipeline.SetBoundaryListener(step, &progress);  // in front of the monitor
+  ASSERT_TRUE(pipeline
+                  .Load({.live = {.batch_events = 100},
+                         .train = {.k = 4, .n_init = 2},
+                         .bootstrap_min_customers = 300})
+                  .ok());
+  // No partition is let go for being idle: each boundary waits for every partition.
+  IngestLoop loop({.batch_max_events = 500, .exit_when_caught_up = true, .align_idle_ms = 600'000},
+                  &pipeline);
+  auto source = NewKafkaMessageSource(c.kafka, &loop);
+  ASSERT_TRUE(source.ok());
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(loop.Run(source->get(), stop).ok());
+  uint64_t total = 0;
+  for (const auto& t : times) total += t.size();
+  EXPECT_EQ(stats.applied(), total);
+
+  // Each partition's committed offset at `at_ms`: exactly its events before then.
+  auto expect_reached = [&](int64_t at_ms) {
+    ASSERT_TRUE(progress.seen.contains(at_ms)) << FormatRfc3339(at_ms);
+    for (int p = 0; p < kPartitions; ++p) {
+      const auto& t = times[size_t(p)];
+      ASSERT_FALSE(t.empty());
+      const int64_t before = std::lower_bound(t.begin(), t.end(), at_ms) - t.begin();
+      EXPECT_EQ(progress.seen.at(at_ms)[size_t(p)], before)
+          << FormatRfc3339(at_ms) << " partition " << p << " (of " << t.size() << " events)";
+    }
+  };
+  ASSERT_TRUE(pipeline.live().has_baseline());
+  const int64_t bootstrap = pipeline.live().baseline()->watermark_ms;
+  EXPECT_EQ(bootstrap % step, 0) << FormatRfc3339(bootstrap);
+  expect_reached(bootstrap);
+  const auto records = All(drift.history());
+  ASSERT_GT(records.size(), 40u);
+  EXPECT_EQ(records.front().as_of_ms, bootstrap + step);  // evaluations start after the baseline
+  for (const DriftRecord& r : records) {
+    EXPECT_EQ(r.schedule, DriftSchedule::kEventTime);
+    expect_reached(r.as_of_ms);
+  }
+  std::printf("bootstrap at %s, %zu evaluations, %zu boundaries checked on %d partitions\n",
+              FormatRfc3339(bootstrap).c_str(), records.size(), progress.seen.size(), kPartitions);
 }
 
 }  // namespace

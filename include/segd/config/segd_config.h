@@ -65,7 +65,7 @@ struct ModelConfig {
 
 struct DriftConfig {
   int32_t every_seconds = 60;     // drift.every_seconds: wall-clock evaluation interval (0: off)
-  double every_event_days = 0;    // drift.every_event_days: event-time interval (0: off)
+  double every_event_days = 14;   // drift.every_event_days: event-time interval (0: off)
   std::string method = "online";  // drift.method: online | refit (which ARI drives the policy)
   std::string retrain = "alert";  // drift.retrain: alert (flag only) | auto (fit a new baseline)
   double threshold = 0.8;         // drift.threshold: ARI below it counts as drifted
