@@ -159,6 +159,14 @@ StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
       config_.method == "refit" ||
       (config_.refit_every > 0 && (boundary_ms / every_event_ms_) % config_.refit_every == 0);
   auto e = Evaluate(*live, boundary_ms, refit);
+  if (!e.ok() && e.status().code() == StatusCode::kUnavailable &&
+      role() == DriftGroup::Role::kLeader) {
+    // A member did not answer (it left, or the group is rebalancing): this boundary has no
+    // group evaluation; ingest goes on.
+    spdlog::warn("drift evaluation at {} skipped: {}", FormatRfc3339(boundary_ms),
+                 e.status().ToString());
+    return false;
+  }
   if (!e.ok()) return e.status();
   e->record.schedule = DriftSchedule::kEventTime;
   policy_as_of_ms_ = boundary_ms;

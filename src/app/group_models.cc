@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -62,6 +63,11 @@ bool Get(std::string_view* in, T* v) {
 
 bool Authorized(const std::string& token, const std::string& authorization) {
   return token.empty() || authorization == "Bearer " + token;
+}
+
+// A JSON number, or NaN for null (JSON has no NaN: nlohmann writes it as null).
+double Real(const json& j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
 }
 
 json Vector(const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
@@ -148,14 +154,14 @@ StatusOr<DriftReport> ParseDriftReport(const json& j) {
       if (t[a].size() != size_t(cols)) return InvalidArgument("drift report: ragged table");
       for (int b = 0; b < cols; ++b) r.table.Add(a, b, t[a][b].get<uint64_t>());
     }
-    r.ari = j.at("ari").get<double>();
+    r.ari = Real(j.at("ari"));
     r.customers = j.at("customers").get<uint64_t>();
     r.baseline_sizes = j.at("baseline_sizes").get<std::vector<uint64_t>>();
     r.comparison_sizes = j.at("comparison_sizes").get<std::vector<uint64_t>>();
-    r.centroid_shift = j.at("centroid_shift").get<std::vector<double>>();
-    r.psi = j.at("psi").get<double>();
-    r.seconds = j.at("seconds").get<double>();
-    r.active_days = j.at("active_days").get<double>();
+    for (const json& v : j.at("centroid_shift")) r.centroid_shift.push_back(Real(v));
+    r.psi = Real(j.at("psi"));
+    r.seconds = Real(j.at("seconds"));
+    r.active_days = Real(j.at("active_days"));
     r.active_sizes = j.at("active_sizes").get<std::vector<uint64_t>>();
     return r;
   } catch (const json::exception& e) {
@@ -285,11 +291,6 @@ HttpResponse GroupModels::DriftTable(const HttpRequest& req) const {
     return ProblemResponse(400, "body must hold as_of_ms, active_days, baseline and comparison",
                            route);
   }
-  if (!node_->serves_all_owned()) {
-    HttpResponse r = ProblemResponse(503, "catching up with an assigned partition", route);
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  }
   const bool same_space = body.value("same_space", false);
   const FeatureSpec& spec = model_options_.spec;
   auto report = EvaluateDrift(*store_, body["as_of_ms"].get<int64_t>(),
@@ -347,16 +348,21 @@ void GroupModels::OnDrift(const ControlMessage& m) {
       status.refit = std::move(*refit);
     }
   }
-  status.retrain_recommended = s.value("retrain_recommended", false);
-  status.severity = static_cast<DriftSeverity>(s.value("severity", 0));
-  status.baseline_version = s.value("baseline_version", uint64_t(0));
-  status.live_updates = s.value("live_updates", uint64_t(0));
-  status.evaluated_unix_ms = s.value("evaluated_unix_ms", int64_t(0));
-  status.as_of_ms = s.value("as_of_ms", int64_t(0));
-  status.detector = s.value("detector", std::string());
-  status.statistic = s.value("statistic", 0.0);
-  status.limit = s.value("limit", 0.0);
-  status.reason = s.value("reason", std::string());
+  try {
+    status.retrain_recommended = s.at("retrain_recommended").get<bool>();
+    status.severity = static_cast<DriftSeverity>(s.at("severity").get<int>());
+    status.baseline_version = s.at("baseline_version").get<uint64_t>();
+    status.live_updates = s.at("live_updates").get<uint64_t>();
+    status.evaluated_unix_ms = s.at("evaluated_unix_ms").get<int64_t>();
+    status.as_of_ms = s.at("as_of_ms").get<int64_t>();
+    status.detector = s.at("detector").get<std::string>();
+    status.statistic = Real(s.at("statistic"));
+    status.limit = Real(s.at("limit"));
+    status.reason = s.at("reason").get<std::string>();
+  } catch (const json::exception& e) {
+    spdlog::warn("cluster: drift message from {}: {}", m.key, e.what());
+    return;
+  }
   if (Status st = drift_->Adopt(*record, status); !st.ok()) {
     spdlog::warn("cluster: keeping the leader's drift evaluation: {}", st.ToString());
   }
@@ -483,11 +489,6 @@ HttpResponse GroupModels::Rows(const HttpRequest& req) const {
   if (body.is_discarded() || !body.is_object() || !body.contains("as_of_ms") ||
       !body["as_of_ms"].is_number_integer()) {
     return ProblemResponse(400, "body must be {\"as_of_ms\": <integer>}", route);
-  }
-  if (!node_->serves_all_owned()) {
-    HttpResponse r = ProblemResponse(503, "catching up with an assigned partition", route);
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
   }
   FeatureRows rows;
   Status s = CollectFeatureRows(*store_, body["as_of_ms"].get<int64_t>(), model_options_.spec,

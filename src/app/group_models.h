@@ -65,7 +65,8 @@ class GroupModels : public DriftGroup {
   void Start();
   void Stop();
 
-  // POST /v1/cluster/rows: this member's rows for a group fit (503 while it catches up).
+  // POST /v1/cluster/rows: this member's rows for a group fit: what it holds now, as a single
+  // instance's fit takes what it holds (a member still catching up gives what it has so far).
   HttpResponse Rows(const HttpRequest& request) const;
   // POST /v1/cluster/drift-table: this member's share of a drift evaluation (its customers
   // labelled under the two models the leader sends).

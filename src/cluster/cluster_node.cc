@@ -220,14 +220,6 @@ std::set<int32_t> ClusterNode::owned_partitions() const {
   return out;
 }
 
-bool ClusterNode::serves_all_owned() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const TopicPartition& tp : owned_) {
-    if (!served_.contains(tp)) return false;
-  }
-  return true;
-}
-
 int32_t ClusterNode::partition_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return partitions_;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace segd {
 namespace {
 
@@ -67,6 +69,13 @@ TEST(GroupWireTest, ADriftReportSurvivesJson) {
   EXPECT_EQ(back->psi, r.psi);
   EXPECT_EQ(back->active_sizes, r.active_sizes);
   EXPECT_FALSE(ParseDriftReport(nlohmann::json::parse(R"({"table": [[1]]})")).ok());
+  // JSON has no NaN (written as null): it comes back as NaN.
+  r.centroid_shift = {std::nan("")};
+  r.ari = std::nan("");
+  back = ParseDriftReport(nlohmann::json::parse(DriftReportJson(r).dump()));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(std::isnan(back->ari));
+  EXPECT_TRUE(std::isnan(back->centroid_shift[0]));
 }
 
 }  // namespace

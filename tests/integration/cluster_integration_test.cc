@@ -66,6 +66,29 @@ class ClusterIntegrationTest : public KafkaTestEnv {
         hop ? std::vector<std::string>{"X-Segd-Forwarded: 1"} : std::vector<std::string>{});
   }
 
+  static json Baseline(const Instance& in) {
+    const HttpReply r = HttpRequest(in.port, "GET", "/v1/model");
+    return r.status == 200 ? json::parse(r.body)["baseline"] : json();
+  }
+
+  // Waits until every live instance holds the same baseline (one version for the group).
+  void WaitOneBaseline(const std::vector<Instance>& fleet) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      std::set<std::string> seen;
+      for (const Instance& in : fleet) {
+        if (in.alive) seen.insert(Baseline(in).dump());
+      }
+      if (seen.size() == 1 && *seen.begin() != "null") return;
+      ASSERT_LT(Clock::now(), deadline) << "baselines differ: " << [&] {
+        std::string all;
+        for (const std::string& b : seen) all += b + "\n";
+        return all;
+      }();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
   // Waits until every live instance answers 200 for every id in `ids`; fails after 60 s.
   void WaitAllAnswer(const std::vector<Instance>& fleet, const std::vector<std::string>& ids) {
     const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -128,6 +151,10 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
     }
   }
   WaitAllAnswer(fleet, probe);
+  // The group fitted one baseline (the leader's, on every member's customers) and everyone
+  // adopted it.
+  WaitOneBaseline(fleet);
+  const json group_baseline = Baseline(fleet[0]);
 
   // Every customer, batched, from every instance: the same results in request order.
   std::vector<json> batch_results(3);
@@ -210,7 +237,7 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
         const HttpReply r = Get(in, ids[j]);
         if (r.status == 200) continue;
         all_ok = false;
-        ASSERT_EQ(r.status, 503) << ids[j] << ": " << r.body;
+        ASSERT_EQ(r.status, 503) << ids[j] << ": " << r.body << "\n" << ReadFile(in.log);
         ASSERT_NE(r.head.find("Retry-After: 1"), std::string::npos) << r.head;
         ++unavailable;
         break;
@@ -246,6 +273,10 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
     leaders += MetricValue(metrics, "segd_cluster_leader") == 1;
   }
   EXPECT_EQ(leaders, 1) << "the leadership did not move to one survivor";
+  WaitOneBaseline(fleet);  // one baseline remains: the group's, whoever leads now
+  for (const Instance& in : fleet) {
+    if (in.alive) EXPECT_EQ(Baseline(in)["version"], group_baseline["version"]);
+  }
   std::printf(
       "cluster: %d customers, %d partitions, %zu looked up one by one on 3 instances; leader "
       "killed, its %zu sampled customers answered again after %.2f s (%d 503 answers seen)\n",

@@ -86,10 +86,8 @@ class ClusterNode : public CustomerLocator {
   bool alone() const;
   // Whether the member table is complete and holds another live member.
   bool has_peers() const;
-  // Partitions of the source topic this instance owns now, and whether it has consumed each
-  // of them to its end since it got it.
+  // Partitions of the source topic this instance owns now.
   std::set<int32_t> owned_partitions() const;
-  bool serves_all_owned() const;
   // Partitions of the source topic (0 while unknown).
   int32_t partition_count() const;
 
