@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 
 #include "app/api.h"
 #include "app/drift_monitor.h"
@@ -71,10 +72,19 @@ StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const
   if (!log.ok()) return log.status();
   auto partitioner = ParsePartitionerKind(c.kafka.partitioner);
   if (!partitioner.ok()) return partitioner.status();
-  ClusterNodeOptions o{.source_topic = c.kafka.topics.front(),
-                       .partitioner = *partitioner,
-                       .heartbeat_ms = c.cluster.heartbeat_ms,
-                       .member_timeout_ms = c.cluster.member_timeout_ms};
+  // The member id outlives a restart (host and store directory): a restarted instance's records
+  // replace those of its killed predecessor instead of making it a ghost peer until the member
+  // timeout (a peer stops local fits, which would change a single instance's bootstrap).
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  std::error_code ec;
+  const std::filesystem::path store = std::filesystem::absolute(c.storage.path, ec);
+  ClusterNodeOptions o{
+      .member_id = std::string(host) + ":" + (ec ? c.storage.path : store.string()),
+      .source_topic = c.kafka.topics.front(),
+      .partitioner = *partitioner,
+      .heartbeat_ms = c.cluster.heartbeat_ms,
+      .member_timeout_ms = c.cluster.member_timeout_ms};
   return std::make_unique<ClusterNode>(
       o, std::move(*log),
       [loop, stats] {

@@ -318,7 +318,9 @@ void GroupModels::Publish(const DriftRecord& record, const DriftStatus& status) 
             {"limit", status.limit},
             {"reason", status.reason}};
   node_->Publish(std::string(kDriftMessageKind) + "\n" +
-                 json{{"record", DriftRecordJson(record)}, {"status", std::move(s)}}.dump() + "\n");
+                     json{{"record", DriftRecordJson(record)}, {"status", std::move(s)}}.dump() +
+                     "\n",
+                 "segd-drift");
 }
 
 void GroupModels::OnDrift(const ControlMessage& m) {
@@ -435,7 +437,7 @@ void GroupModels::Round() {
   }
   if (leader && local && (!published || local->version > published->version) &&
       announced_version_ != local->version) {
-    node_->Publish(EncodeBaselineMessage(*local));
+    node_->Publish(EncodeBaselineMessage(*local), "segd-baseline");
     announced_version_ = local->version;
     spdlog::info("cluster: baseline v{} published to the group", local->version);
   }
@@ -590,7 +592,7 @@ StatusOr<uint64_t> GroupModels::GroupFit(RetrainTrigger trigger) {
   auto model = FitBaseline(std::move(*rows), as_of, model_options_.spec, model_options_.train,
                            previous.get());
   if (!model.ok()) return model.status();
-  node_->Publish(EncodeBaselineMessage(*model));
+  node_->Publish(EncodeBaselineMessage(*model), "segd-baseline");
   announced_version_ = model->version;
   spdlog::info(
       "cluster: baseline v{} fitted for the group trigger={} members={} customers={} "

@@ -76,9 +76,9 @@ void ClusterNode::Subscribe(std::string kind, std::function<void(const ControlMe
   handlers_[std::move(kind)].push_back(std::move(handler));
 }
 
-void ClusterNode::Publish(std::string value) {
+void ClusterNode::Publish(std::string value, std::string key) {
   std::lock_guard<std::mutex> lock(mu_);
-  outbox_.push_back(std::move(value));
+  outbox_.push_back({std::move(key), std::move(value)});
 }
 
 Status ClusterNode::Step(int read_timeout_ms) {
@@ -100,15 +100,14 @@ Status ClusterNode::Step(int read_timeout_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     membership_.Apply(own);
   }
-  std::vector<std::string> outbox;
+  std::vector<ControlMessage> outbox;
   {
     std::lock_guard<std::mutex> lock(mu_);
     outbox.swap(outbox_);
   }
-  for (std::string& value : outbox) {
-    if (Status s = log_->Publish({options_.member_id, std::move(value)}); !s.ok() && result.ok()) {
-      result = s;
-    }
+  for (ControlMessage& m : outbox) {
+    if (m.key.empty()) m.key = options_.member_id;
+    if (Status s = log_->Publish(m); !s.ok() && result.ok()) result = s;
   }
   std::vector<ControlMessage> messages;
   bool at_end = false;

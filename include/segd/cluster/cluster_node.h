@@ -65,8 +65,10 @@ class ClusterNode : public CustomerLocator {
   // 1") read from the control topic, in log order, on the node's thread.
   void Subscribe(std::string kind, std::function<void(const ControlMessage&)> handler);
   // Thread-safe: queues `value` (any kind but member records) for the control topic; the next
-  // Step sends it, keyed by this member's id.
-  void Publish(std::string value);
+  // Step sends it, keyed by `key` (this member's id when empty). On a compacted control topic
+  // only the latest message of each key is sure to stay: a message every member needs after a
+  // restart (the group's baseline) uses one key for the group.
+  void Publish(std::string value, std::string key = "");
 
   CustomerRoute Locate(std::string_view customer_id) const override;
   void CountForwarded() const override { forwarded_.fetch_add(1, std::memory_order_relaxed); }
@@ -117,8 +119,8 @@ class ClusterNode : public CustomerLocator {
   bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
   std::set<TopicPartition> owned_;   // guarded by mu_
   mutable std::atomic<uint64_t> forwarded_{0};
-  std::vector<std::string> outbox_;  // guarded by mu_
-  LocalPartitions last_local_;       // node thread only
+  std::vector<ControlMessage> outbox_;  // guarded by mu_
+  LocalPartitions last_local_;          // node thread only
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
