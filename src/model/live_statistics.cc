@@ -27,7 +27,25 @@ bool Fits(const LiveContribution& c, uint64_t version, Eigen::Index k, Eigen::In
          c.sums.cols() == d;
 }
 
+// FNV-1a over the bytes of `n` values.
+template <typename T>
+void Hash(const T* v, size_t n, uint64_t* h) {
+  const auto* p = reinterpret_cast<const unsigned char*>(v);
+  for (size_t i = 0; i < n * sizeof(T); ++i) *h = (*h ^ p[i]) * 0x100000001b3ULL;
+}
+
 }  // namespace
+
+uint64_t LiveBaselineFingerprint(const BaselineModel& b) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  Hash(&b.version, 1, &h);
+  Hash(b.scaler.mean().data(), size_t(b.scaler.mean().size()), &h);
+  Hash(b.scaler.std().data(), size_t(b.scaler.std().size()), &h);
+  Hash(b.scaler.weight().data(), size_t(b.scaler.weight().size()), &h);
+  Hash(b.centroids.data(), size_t(b.centroids.size()), &h);
+  Hash(b.sizes.data(), b.sizes.size(), &h);
+  return h;
+}
 
 bool LiveContribution::operator==(const LiveContribution& o) const {
   return baseline_version == o.baseline_version && partition == o.partition &&
@@ -124,10 +142,9 @@ void LiveStatistics::Add(int slot, int centre, const double* x) {
   c.sums.row(centre) += Eigen::Map<const Eigen::RowVectorXd>(x, d_);
 }
 
-void LiveStatistics::EncodeTo(std::string* out) const {
-  Put<int64_t>(out, time_ms_);
-  Put<uint32_t>(out, uint32_t(contributions_.size()));
-  for (const LiveContribution& c : contributions_) {
+void EncodeLiveContributions(std::span<const LiveContribution> contributions, std::string* out) {
+  Put<uint32_t>(out, uint32_t(contributions.size()));
+  for (const LiveContribution& c : contributions) {
     Put<uint32_t>(out, uint32_t(c.partition.topic.size()));
     out->append(c.partition.topic);
     Put<int32_t>(out, c.partition.partition);
@@ -138,28 +155,37 @@ void LiveStatistics::EncodeTo(std::string* out) const {
   }
 }
 
-Status LiveStatistics::DecodeFrom(std::string_view* in) {
+Status DecodeLiveContributions(std::string_view* in, uint64_t baseline_version, int k, int d,
+                               std::vector<LiveContribution>* out) {
   uint32_t n = 0;
-  if (!Get(in, &time_ms_) || !Get(in, &n) || n > 1'000'000) {
-    return DataLoss("live statistics: truncated");
-  }
-  contributions_.clear();
-  last_slot_ = -1;
+  if (!Get(in, &n) || n > 1'000'000) return DataLoss("live statistics: truncated");
+  out->clear();
   for (uint32_t i = 0; i < n; ++i) {
-    LiveContribution& c = contributions_.emplace_back();
-    c.baseline_version = baseline_version_;
+    LiveContribution& c = out->emplace_back();
+    c.baseline_version = baseline_version;
     uint32_t topic = 0;
     if (!Get(in, &topic) || in->size() < topic) return DataLoss("live statistics: truncated");
     c.partition.topic = std::string(in->substr(0, topic));
     in->remove_prefix(topic);
-    c.weights.resize(k_);
-    c.sums.resize(k_, d_);
+    c.weights.resize(k);
+    c.sums.resize(k, d);
     bool ok = Get(in, &c.partition.partition) && Get(in, &c.since_ms) && Get(in, &c.time_ms);
     for (double& w : c.weights) ok = ok && Get(in, &w);
     for (Eigen::Index j = 0; j < c.sums.size(); ++j) ok = ok && Get(in, &c.sums.data()[j]);
     if (!ok) return DataLoss("live statistics: truncated");
   }
   return Status::Ok();
+}
+
+void LiveStatistics::EncodeTo(std::string* out) const {
+  Put<int64_t>(out, time_ms_);
+  EncodeLiveContributions(contributions_, out);
+}
+
+Status LiveStatistics::DecodeFrom(std::string_view* in) {
+  last_slot_ = -1;
+  if (!Get(in, &time_ms_)) return DataLoss("live statistics: truncated");
+  return DecodeLiveContributions(in, baseline_version_, k_, d_, &contributions_);
 }
 
 }  // namespace segd

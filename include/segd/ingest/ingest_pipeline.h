@@ -105,6 +105,10 @@ class IngestPipeline {
   // gets the new version, FailedPrecondition when there are too few customers, or Unavailable
   // when the pipeline stops first.
   std::future<StatusOr<uint64_t>> RequestRetrain(RetrainTrigger trigger);
+  // Thread-safe: what the other instances of the group hold now (see
+  // LiveSegmentation::MergePeers), merged into the live model at the next RunRequestedWork. Only
+  // the latest call counts; empty means no peers.
+  void SetPeerStatistics(PeerStatistics peers);
   // Consumer thread, between batches: runs what was requested. Returns only fatal (store)
   // errors.
   [[nodiscard]] Status RunRequestedWork();
@@ -122,6 +126,8 @@ class IngestPipeline {
     std::shared_ptr<const BaselineModel> baseline;  // nullptr: no baseline yet
     RowMatrix centroids;                            // live centroids, baseline's scaled space
     uint64_t updates = 0;
+    // This instance's contributions per partition (owned now or before), of `baseline`.
+    std::vector<LiveContribution> contributions;
   };
   // Thread-safe.
   std::shared_ptr<const LiveSnapshot> live_snapshot() const;
@@ -168,6 +174,8 @@ class IngestPipeline {
   Status CommitDelta(const StateDelta& delta);
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
+  // Merges peers' contributions into the committed live model (between batches).
+  void MergePeers(PeerStatistics peers);
   // A bootstrap fit is due now (no event-time schedule: right after the event that brings the
   // customers to model.bootstrap_min_customers) or at the next boundary (with one).
   bool BootstrapDue(uint64_t customers) const;
@@ -214,6 +222,7 @@ class IngestPipeline {
   std::vector<size_t> held_indices_;        // of the last Process call
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
+  std::optional<PeerStatistics> peers_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events
   size_t event_count_ = 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "segd/common/status.h"
+#include "segd/model/baseline_model.h"
 #include "segd/model/minibatch_kmeans.h"
 #include "segd/model/scaler.h"
 #include "segd/state/partition_progress.h"
@@ -33,6 +34,27 @@ struct LiveContribution {
 
   bool operator==(const LiveContribution& o) const;
 };
+
+// What the other members of a group hold, as this instance sees it: the partitions they own
+// now, and the latest contribution of those partitions' owners (a partition whose owner has fed
+// nothing yet has none). Empty: no other member.
+struct PeerStatistics {
+  std::vector<TopicPartition> partitions;
+  std::vector<LiveContribution> contributions;
+  bool empty() const { return partitions.empty() && contributions.empty(); }
+  bool operator==(const PeerStatistics&) const = default;
+};
+
+// A hash of what contributions depend on besides the version: the scaled space (scaler), the
+// centroids and sizes (the prior). Two instances that fitted their own baselines may both call
+// theirs v1; their contributions must not be mixed.
+uint64_t LiveBaselineFingerprint(const BaselineModel& baseline);
+
+// Binary form of contributions (little-endian), all of one shape and baseline version, which
+// the decoder must be given.
+void EncodeLiveContributions(std::span<const LiveContribution> contributions, std::string* out);
+[[nodiscard]] Status DecodeLiveContributions(std::string_view* in, uint64_t baseline_version, int k,
+                                             int d, std::vector<LiveContribution>* out);
 
 // The factor that decays a weight from `from_ms` to `to_ms` with `half_life_days` (1 without
 // forgetting or when to_ms <= from_ms), computed as MiniBatchKMeans does.
