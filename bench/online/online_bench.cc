@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < runs; ++r) {
     live.ResetTo(baseline);
     const auto start = Clock::now();
-    for (const CustomerState& c : customers) live.Observe(c, kNow);
+    for (const CustomerState& c : customers) live.Observe(c, kNow, "orders", 0);
     live_rate.push_back(points / Seconds(start));
   }
   const double live_inertia = Inertia(live.model().centroids(), x);

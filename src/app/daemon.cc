@@ -15,6 +15,7 @@
 #include "app/service_notifier.h"
 #include "app/state_report.h"
 #include "segd/cluster/cluster_node.h"
+#include "segd/cluster/live_exchange.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
@@ -138,6 +139,35 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     group = std::make_unique<GroupModels>(config, store->get(), &pipeline, node, SendHttpRequest);
     group->SetDriftMonitor(&drift);
   }
+  // One live model for the group: contributions out to the control topic, the peers' into the
+  // pipeline (subscribed before the node starts).
+  std::unique_ptr<LiveExchange> live_exchange;
+  std::function<ClusterStatus()> cluster_status;  // for the metrics (none without a node)
+  if (node) {
+    live_exchange = std::make_unique<LiveExchange>(
+        node, LiveExchangeOptions{.interval_ms = config.cluster.live_exchange_ms},
+        [&pipeline] {
+          OwnLiveStatistics own;
+          auto live = pipeline.live_snapshot();
+          if (live && live->baseline) {
+            own = {live->baseline->version, LiveBaselineFingerprint(*live->baseline),
+                   live->baseline->k(), int(live->centroids.cols()), live->contributions};
+          }
+          return own;
+        },
+        [&pipeline](PeerStatistics peers) { pipeline.SetPeerStatistics(std::move(peers)); },
+        WallClockMs);
+    cluster_status = [node, exchange = live_exchange.get()] {
+      ClusterStatus s = node->status();
+      const LiveExchangeStatus live = exchange->status();
+      s.live_peer_partitions = live.peer_partitions;
+      if (live.oldest_sent_ms > 0) {
+        s.live_oldest_age_seconds =
+            double(std::max<int64_t>(0, WallClockMs() - live.oldest_sent_ms)) / 1000.0;
+      }
+      return s;
+    };
+  }
   MetricsExposition metrics(
       {.stats = &stats,
        .ready = [&loop] { return loop.ready(); },
@@ -157,8 +187,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
              return info;
            },
        .lag = [&loop] { return loop.lag(); },
-       .cluster =
-           node ? std::function<ClusterStatus()>([node] { return node->status(); }) : nullptr,
+       .cluster = node ? std::function<ClusterStatus()>(std::move(cluster_status)) : nullptr,
        .threshold = config.drift.threshold,
        .critical = config.drift.critical});
   const Api api(
@@ -205,6 +234,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     const std::string url = AdvertiseUrl(config, (*http)->port());
     node->Start(url);
     group->Start();
+    live_exchange->Start();
     spdlog::info("cluster member {} (control topic {})", url,
                  config.cluster.control_topic.empty() ? config.kafka.group_id + ".cluster"
                                                       : config.cluster.control_topic);
@@ -228,6 +258,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   Status result = loop.Run(source->get(), g_stop);
   systemd.Stopping();
   if (group) group->Stop();
+  if (live_exchange) live_exchange->Stop();
   if (node) node->Stop();
   drift.Stop();
   const auto end = std::chrono::steady_clock::now();

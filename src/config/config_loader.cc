@@ -345,6 +345,7 @@ Status LoadCluster(Section& s, ClusterConfig* c) {
     return InvalidArgument(s.PathOf("member_timeout_ms") + ": must be above cluster.heartbeat_ms");
   }
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("forward_timeout_ms", &c->forward_timeout_ms, 10, 600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("live_exchange_ms", &c->live_exchange_ms, 10, 600'000));
   return s.RejectUnknown();
 }
 

@@ -209,7 +209,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     if (!customer.ok()) return customer.status();
     if (new_customer && *customer != nullptr) ++working_.customers;
     if (working_.live.has_baseline()) {
-      working_.live.Observe(**customer, p.watermark_ms);
+      working_.live.Observe(**customer, p.watermark_ms, messages[i].topic, messages[i].partition);
     } else if (BootstrapDue(working_.customers)) {
       return i + 1;  // cut here: the baseline is fitted on exactly this state
     }
@@ -441,12 +441,20 @@ void IngestPipeline::SetFitGate(std::function<bool()> local, FitElsewhere elsewh
   fit_elsewhere_ = std::move(elsewhere);
 }
 
+void IngestPipeline::SetPeerStatistics(PeerStatistics peers) {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  peers_ = std::move(peers);
+  has_requests_.store(true, std::memory_order_release);
+}
+
 Status IngestPipeline::RunRequestedWork() {
   if (!has_requests_.load(std::memory_order_acquire)) return Status::Ok();
   std::deque<RetrainRequest> requests;
+  std::optional<PeerStatistics> peers;
   {
     std::lock_guard<std::mutex> lock(requests_mu_);
     requests.swap(requests_);
+    peers.swap(peers_);
     has_requests_.store(false, std::memory_order_release);
   }
   // Adoptions first, in order (the last one wins); then the fits.
@@ -461,6 +469,7 @@ Status IngestPipeline::RunRequestedWork() {
     if (!version.ok()) return version.status();
   }
   requests.swap(fits);
+  if (peers) MergePeers(std::move(*peers));
   if (requests.empty()) return Status::Ok();
   if (!LocalFits()) {
     for (RetrainRequest& r : requests) {
@@ -503,12 +512,21 @@ void IngestPipeline::Publish(BatchEffects effects) {
   stats_->customers.store(customers_, r);
 }
 
+// Nothing is in flight between batches: the merge goes into the committed model, which the next
+// micro-batch starts from and stores (with the peers' statistics it includes).
+void IngestPipeline::MergePeers(PeerStatistics peers) {
+  const bool had_peers = !live_.peers().empty();
+  live_.MergePeers(std::move(peers));
+  if (had_peers || !live_.peers().empty()) PublishLiveSnapshot();
+}
+
 void IngestPipeline::PublishLiveSnapshot() {
   auto snapshot = std::make_shared<LiveSnapshot>();
   if (live_.has_baseline()) {
     snapshot->baseline = live_.shared_baseline();
     snapshot->centroids = live_.model().centroids();
     snapshot->updates = live_.model().updates();
+    snapshot->contributions = live_.own().contributions();
   }
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   snapshot_ = std::move(snapshot);

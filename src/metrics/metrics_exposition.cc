@@ -144,6 +144,12 @@ class IngestCollector : public prometheus::Collectable {
     out->push_back(Family("segd_cluster_forwarded_requests_total",
                           "Lookups forwarded to the owning instance.", MetricType::Counter));
     out->back().metric.push_back(Value(MetricType::Counter, double(c.forwarded)));
+    out->push_back(Family("segd_cluster_live_partitions",
+                          "Partitions whose live statistics come from another member.", G));
+    out->back().metric.push_back(Value(G, c.live_peer_partitions));
+    out->push_back(Family("segd_cluster_live_oldest_age_seconds",
+                          "Age of the oldest live statistics merged from another member.", G));
+    out->back().metric.push_back(Value(G, c.live_oldest_age_seconds));
   }
 
   const IngestStats* stats_;

@@ -3,6 +3,7 @@
 // time, so a centre keeps following its customers as their behaviour changes.
 #include "segd/model/minibatch_kmeans.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -36,10 +37,22 @@ void MiniBatchKMeans::Decay(int64_t time_ms) {
   if (time_ms > last_time_ms_) last_time_ms_ = time_ms;
 }
 
-void MiniBatchKMeans::Update(const RowMatrix& batch, int64_t time_ms) {
+void MiniBatchKMeans::Restart(RowMatrix centroids, std::vector<double> counts, int64_t time_ms) {
+  assert(centroids.rows() == centroids_.rows() && centroids.cols() == centroids_.cols());
+  assert(counts.size() == counts_.size());
+  centroids_ = std::move(centroids);
+  counts_ = std::move(counts);
+  last_hit_.assign(counts_.size(), updates_);
+  last_time_ms_ = time_ms;
+}
+
+void MiniBatchKMeans::Update(const RowMatrix& batch, int64_t time_ms, std::vector<int>* out,
+                             bool reseed) {
   Decay(time_ms);
   ++updates_;
-  std::vector<int> labels(batch.rows());
+  std::vector<int> own_labels;
+  std::vector<int>& labels = out ? *out : own_labels;
+  labels.resize(batch.rows());
   std::vector<double> distance2(batch.rows());
   for (Eigen::Index i = 0; i < batch.rows(); ++i) {
     labels[i] = Predict(batch.row(i).data(), &distance2[i]);
@@ -55,7 +68,7 @@ void MiniBatchKMeans::Update(const RowMatrix& batch, int64_t time_ms) {
     centroids_.row(c) += eta * (batch.row(i) - centroids_.row(c)).cwiseProduct(learn);
     last_hit_[c] = updates_;
   }
-  ReseedDeadCentres(batch, distance2);
+  if (reseed) ReseedDeadCentres(batch, distance2);
 }
 
 void MiniBatchKMeans::ReseedDeadCentres(const RowMatrix& batch,

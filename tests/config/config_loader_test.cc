@@ -58,13 +58,15 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->cluster.heartbeat_ms, d.cluster.heartbeat_ms);
   EXPECT_EQ(c->cluster.member_timeout_ms, d.cluster.member_timeout_ms);
   EXPECT_EQ(c->cluster.forward_timeout_ms, d.cluster.forward_timeout_ms);
+  EXPECT_EQ(c->cluster.live_exchange_ms, d.cluster.live_exchange_ms);
 }
 
 TEST(ConfigLoaderTest, ClusterKeysAndPartitionerAreRead) {
   auto c = ParseConfig(
       "kafka: {partitioner: murmur2_random}\n"
       "cluster: {enabled: false, control_topic: ctl, advertise_url: \"http://segd-1.segd:8080\",\n"
-      "          heartbeat_ms: 200, member_timeout_ms: 900, forward_timeout_ms: 300}\n");
+      "          heartbeat_ms: 200, member_timeout_ms: 900, forward_timeout_ms: 300,\n"
+      "          live_exchange_ms: 250}\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->kafka.partitioner, "murmur2_random");
   EXPECT_FALSE(c->cluster.enabled);
@@ -73,6 +75,7 @@ TEST(ConfigLoaderTest, ClusterKeysAndPartitionerAreRead) {
   EXPECT_EQ(c->cluster.heartbeat_ms, 200);
   EXPECT_EQ(c->cluster.member_timeout_ms, 900);
   EXPECT_EQ(c->cluster.forward_timeout_ms, 300);
+  EXPECT_EQ(c->cluster.live_exchange_ms, 250);
 }
 
 TEST(ConfigLoaderTest, BadClusterKeysAreRejectedWithTheirPath) {
@@ -84,6 +87,8 @@ TEST(ConfigLoaderTest, BadClusterKeysAreRejectedWithTheirPath) {
             "cluster.member_timeout_ms: must be above cluster.heartbeat_ms");
   EXPECT_EQ(ErrorOf("cluster: {heartbeat_ms: 10}"),
             "cluster.heartbeat_ms: 10 is outside 50..600000");
+  EXPECT_EQ(ErrorOf("cluster: {live_exchange_ms: 0}"),
+            "cluster.live_exchange_ms: 0 is outside 10..600000");
   EXPECT_EQ(ErrorOf("cluster: {leader: me}"), "cluster.leader: unknown key");
 }
 

@@ -31,7 +31,8 @@ GAUGES = [
     "segd_live_model_updates", "segd_drift_customers", "segd_drift_evaluation_duration_seconds",
     "segd_drift_evaluation_timestamp_seconds", "segd_segment_share_psi", "segd_segment_customers",
     "segd_segment_centroid_shift", "segd_segment_migration_customers", "segd_cluster_members",
-    "segd_cluster_leader", "segd_cluster_member_partitions",
+    "segd_cluster_leader", "segd_cluster_member_partitions", "segd_cluster_live_partitions",
+    "segd_cluster_live_oldest_age_seconds",
 ]
 METRICS = set(COUNTERS) | set(GAUGES) | {
     h + suffix for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}

@@ -4,6 +4,8 @@
 // lookups for its customers answer 503 with Retry-After (or 200), never 404, and the
 // leadership moves to a survivor.
 //
+// TwoInstancesShareOneLiveModel... checks the live model the group shares.
+//
 // Knobs for a bigger run: SEGD_CLUSTER_TEST_CUSTOMERS (default 2000), ..._PARTITIONS (12),
 // ..._SAMPLE (customers looked up one by one on every instance; default 400, 0 = all).
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -286,6 +289,124 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
   }
   for (Instance& in : fleet) {
     if (in.alive) EXPECT_EQ(in.process->Wait(std::chrono::seconds(30)), 0) << ReadFile(in.log);
+  }
+}
+
+// One live model for the group: a single instance consumes the first half of a history and
+// fits the baseline; its state is copied to two instances of one group and to a third that runs
+// alone; then the second half is produced. The two group members end with the same live centres
+// (their shares exchanged over the control topic), and label >= 99% of the customers as the one
+// that consumed everything alone.
+TEST_F(ClusterIntegrationTest, TwoInstancesShareOneLiveModelAndLabelLikeASingleOne) {
+  const int customers = EnvInt("SEGD_CLUSTER_TEST_CUSTOMERS", 2000);
+  const std::string topic = NewTopic(8);
+  const std::vector<KeyedEvent> history = MakeHistory(customers, 17);
+  const size_t half = history.size() / 2;
+  Produce(topic, std::vector<KeyedEvent>(history.begin(), history.begin() + half));
+  auto start = [&](Instance& in, const std::string& name, const std::string& group,
+                   bool until_caught_up) {
+    in.config = dir_.Sub(name + ".yaml");
+    in.log = dir_.Sub(name + ".log");
+    WriteConfig(in, topic, name);
+    std::ofstream(in.config, std::ios::app) << "  live_exchange_ms: 200\n";
+    std::string text = ReadFile(in.config);
+    text.replace(text.find("group_id: g-" + topic), 12 + topic.size(), "group_id: " + group);
+    std::ofstream(in.config) << text;
+    std::vector<std::string> argv = {kSegd, "--config", in.config, "run"};
+    if (until_caught_up) argv.push_back("--exit-when-caught-up");
+    in.process = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, in.log);
+  };
+  ASSERT_TRUE(broker_->CreateTopic("seed-" + topic + ".cluster", 1).ok());
+  Instance seed{.state = dir_.Sub("seed")};
+  start(seed, "seed", "seed-" + topic, true);
+  ASSERT_EQ(seed.process->Wait(std::chrono::seconds(60)), 0) << ReadFile(seed.log);
+  std::vector<Instance> fleet(3);  // two in group g-<topic>, the third alone
+  for (int i = 0; i < 3; ++i) {
+    fleet[i].state = dir_.Sub("s" + std::to_string(i));
+    std::filesystem::copy(seed.state, fleet[i].state, std::filesystem::copy_options::recursive);
+  }
+  ASSERT_TRUE(broker_->CreateTopic("g-" + topic + ".cluster", 1).ok());
+  ASSERT_TRUE(broker_->CreateTopic("alone-" + topic + ".cluster", 1).ok());
+  Produce(topic, std::vector<KeyedEvent>(history.begin() + half, history.end()));
+  // Then one order a day after everything in every partition: every instance's watermark, so
+  // every answer's as_of (and the customers' recency), is the same as the single instance's.
+  int64_t last = 0;
+  for (const KeyedEvent& e : history) last = std::max(last, e.event.time_ms);
+  std::vector<KeyedEvent> closing;
+  for (int i = 0; closing.size() < 8; ++i) {
+    const std::string id = "closing-" + std::to_string(i);
+    if (PartitionForKey(PartitionerKind::kConsistentRandom, id, 8) != int32_t(closing.size())) {
+      continue;
+    }
+    Event e{.id = id + "/placed", .subject = id, .time_ms = last + 86'400'000, .order_id = id};
+    e.amount = 10;
+    e.region = "SP";
+    closing.push_back({id, ToContractJson(e), e});
+  }
+  Produce(topic, closing);
+  start(fleet[0], "a", "g-" + topic, false);
+  start(fleet[1], "b", "g-" + topic, false);
+  start(fleet[2], "alone", "alone-" + topic, false);
+  for (Instance& in : fleet) {
+    in.port = WaitForHttpPort(in.log);
+    ASSERT_GT(in.port, 0) << ReadFile(in.log);
+  }
+  const Instance &a = fleet[0], &b = fleet[1], &alone = fleet[2];
+  // Caught up: every instance has consumed its share of the second half and stopped moving.
+  const auto consumed = [](const Instance& in) {
+    return MetricValue(HttpRequest(in.port, "GET", "/metrics").body, "segd_events_consumed_total");
+  };
+  const double second_half = double(history.size() - half + closing.size());
+  const auto deadline = Clock::now() + std::chrono::seconds(90);
+  for (double last = -1;;) {
+    const double group = consumed(a) + consumed(b), single = consumed(alone);
+    const bool members =
+        MetricValue(HttpRequest(a.port, "GET", "/metrics").body, "segd_cluster_members") == 2;
+    if (members && group >= second_half && single >= second_half && group + single == last) break;
+    last = group + single;
+    ASSERT_LT(Clock::now(), deadline) << ReadFile(a.log) << ReadFile(b.log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  }
+  // Within a few exchange intervals both members show the same live centres.
+  const auto centres = [](const Instance& in) {
+    const HttpReply r = HttpRequest(in.port, "GET", "/v1/segments");
+    json out = json::array();
+    if (r.status != 200) return out;
+    const json body = json::parse(r.body);
+    for (const json& s : body["segments"]) out.push_back(s["centroid"]);
+    return out;
+  };
+  const auto agreed_by = Clock::now() + std::chrono::seconds(10);
+  while (centres(a) != centres(b) || centres(a).empty()) {
+    ASSERT_LT(Clock::now(), agreed_by) << centres(a).dump() << "\n" << centres(b).dump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string metrics = HttpRequest(a.port, "GET", "/metrics").body;
+  const double from_b = MetricValue(metrics, "segd_cluster_live_partitions");
+  EXPECT_GT(from_b, 0) << metrics;
+  EXPECT_LT(from_b, 8) << metrics;
+  // Every customer, asked of the group (member a, which forwards to the owner) and of the
+  // single instance: the same live segment for >= 99%.
+  std::set<std::string> ids;
+  for (const KeyedEvent& e : history) ids.insert(e.key);
+  int same = 0, labelled = 0;
+  for (const std::string& id : ids) {
+    const HttpReply g = Get(a, id), s1 = Get(alone, id);
+    ASSERT_EQ(g.status, 200) << id << g.body;
+    ASSERT_EQ(s1.status, 200) << id << s1.body;
+    const json jg = json::parse(g.body), js = json::parse(s1.body);
+    if (js["segment"].is_null()) continue;  // no live orders
+    ++labelled;
+    same += jg["segment"]["id"] == js["segment"]["id"];
+    EXPECT_EQ(jg["as_of"], js["as_of"]) << id;
+  }
+  const double agreement = double(same) / labelled;
+  std::printf("live model: %d customers labelled, %.4f like the single instance\n", labelled,
+              agreement);
+  EXPECT_GE(agreement, 0.99);
+  for (Instance& in : fleet) in.process->Signal(SIGTERM);
+  for (Instance& in : fleet) {
+    EXPECT_EQ(in.process->Wait(std::chrono::seconds(30)), 0) << ReadFile(in.log);
   }
 }
 

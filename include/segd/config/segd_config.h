@@ -98,6 +98,7 @@ struct ClusterConfig {
   int32_t heartbeat_ms = 1000;        // cluster.heartbeat_ms
   int32_t member_timeout_ms = 10000;  // cluster.member_timeout_ms: silent members are dropped
   int32_t forward_timeout_ms = 2000;  // cluster.forward_timeout_ms: one forwarded lookup
+  int32_t live_exchange_ms = 1000;    // cluster.live_exchange_ms: live statistics exchange
 };
 
 struct LogConfig {

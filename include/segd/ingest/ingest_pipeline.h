@@ -116,6 +116,10 @@ class IngestPipeline {
   // consuming; both are called on the consumer thread.
   using FitElsewhere = std::function<void(RetrainTrigger, std::promise<StatusOr<uint64_t>>)>;
   void SetFitGate(std::function<bool()> local, FitElsewhere elsewhere);
+  // Thread-safe: what the other instances of the group hold now (see
+  // LiveSegmentation::MergePeers), merged into the live model at the next RunRequestedWork. Only
+  // the latest call counts; empty means no peers.
+  void SetPeerStatistics(PeerStatistics peers);
   // Consumer thread, between batches: runs what was requested. Returns only fatal (store)
   // errors.
   [[nodiscard]] Status RunRequestedWork();
@@ -133,6 +137,8 @@ class IngestPipeline {
     std::shared_ptr<const BaselineModel> baseline;  // nullptr: no baseline yet
     RowMatrix centroids;                            // live centroids, baseline's scaled space
     uint64_t updates = 0;
+    // This instance's contributions per partition (owned now or before), of `baseline`.
+    std::vector<LiveContribution> contributions;
   };
   // Thread-safe.
   std::shared_ptr<const LiveSnapshot> live_snapshot() const;
@@ -180,6 +186,8 @@ class IngestPipeline {
   Status CommitDelta(const StateDelta& delta);
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
+  // Merges peers' contributions into the committed live model (between batches).
+  void MergePeers(PeerStatistics peers);
   // A bootstrap fit is due now (no event-time schedule: right after the event that brings the
   // customers to model.bootstrap_min_customers) or at the next boundary (with one).
   bool BootstrapDue(uint64_t customers) const;
@@ -232,6 +240,7 @@ class IngestPipeline {
   FitElsewhere fit_elsewhere_;
   std::mutex requests_mu_;
   std::deque<RetrainRequest> requests_;  // guarded by requests_mu_
+  std::optional<PeerStatistics> peers_;  // guarded by requests_mu_
   std::atomic<bool> has_requests_{false};
   std::vector<Event> events_;  // reused slots; the first event_count_ are this batch's good events
   size_t event_count_ = 0;

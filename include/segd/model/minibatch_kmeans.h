@@ -29,8 +29,16 @@ class MiniBatchKMeans {
   // (the baseline's cluster sizes, so the first batches do not yank the centres).
   MiniBatchKMeans(RowMatrix centroids, std::vector<double> counts, MiniBatchOptions options);
 
-  // One mini-batch (rows of `batch`, scaled), observed at event time `time_ms`.
-  void Update(const RowMatrix& batch, int64_t time_ms);
+  // One mini-batch (rows of `batch`, scaled), observed at event time `time_ms`. `labels`, if
+  // given, gets each row's centre (assigned against the centres before the update). Dead centres
+  // are reseeded (options.dead_after_updates) only when `reseed`.
+  void Update(const RowMatrix& batch, int64_t time_ms, std::vector<int>* labels = nullptr,
+              bool reseed = true);
+
+  // Replaces the centres and their counts with `centroids` / `counts` (same shape) as of event
+  // time `time_ms` (e.g. statistics merged across instances); options and counters stay, and
+  // every centre counts as hit now.
+  void Restart(RowMatrix centroids, std::vector<double> counts, int64_t time_ms);
 
   int Predict(const double* point, double* distance2 = nullptr) const;
   std::vector<int> Assign(const RowMatrix& x) const;
@@ -39,6 +47,9 @@ class MiniBatchKMeans {
   const std::vector<double>& counts() const { return counts_; }
   uint64_t updates() const { return updates_; }
   uint64_t reseeds() const { return reseeds_; }
+  // Event time the counts are decayed to (0 before the first update).
+  int64_t time_ms() const { return last_time_ms_; }
+  const MiniBatchOptions& options() const { return options_; }
 
   // Binary state (version byte, little-endian); Decode restores it bit for bit.
   std::string Encode() const;
