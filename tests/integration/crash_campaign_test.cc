@@ -75,9 +75,12 @@ class CrashCampaignTest : public KafkaTestEnv {
 
   // Replays `history` into a fresh topic and runs segd on it, killing it `kills` times at random
   // moments; returns the number of kills done (fewer if segd finished first).
+  std::string last_topic_;  // of the last Campaign (the live model's blob names partitions)
+
   int Campaign(const std::vector<KeyedEvent>& history, int partitions, int kills,
                const std::string& name, uint64_t seed) {
     const std::string topic = NewTopic(partitions);
+    last_topic_ = topic;
     Produce(topic, history);
     const std::string config = dir_.Sub(name + ".yaml");
     std::ofstream(config) << "kafka:\n  brokers: \"" << broker_->bootstrap_servers()
@@ -181,7 +184,7 @@ TEST_F(CrashCampaignTest, RandomKillsOnOnePartitionKeepTheModelsBitForBit) {
     ASSERT_TRUE(p.Load(o).ok());
     std::vector<RawMessage> messages;
     for (size_t i = 0; i < history.size(); ++i) {
-      messages.push_back({"t", 0, int64_t(i), true, history[i].key, history[i].json});
+      messages.push_back({last_topic_, 0, int64_t(i), true, history[i].key, history[i].json});
     }
     ASSERT_TRUE(p.Process(messages).ok());
     want_drift = DriftHistoryWithoutWallClock(drift.history());
