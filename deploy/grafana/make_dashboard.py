@@ -12,6 +12,12 @@ import os
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = '{job=~"$job", instance=~"$instance"}'
+
+
+def grp(expr):
+    """A figure of the whole group: several instances of one job (one consumer group) export the
+    same group-wide drift and model figures (the leader's evaluation), so one series per job."""
+    return f"max without (instance) ({expr})"
 RATE = "$__rate_interval"
 
 
@@ -95,19 +101,19 @@ panel("Ready",
 panel("Retrain recommended",
       "1 while segd's retrain policy recommends a new baseline (ARI below drift.threshold for "
       "drift.consecutive_evaluations evaluations in a row; cleared at threshold + hysteresis).",
-      "none", [(f"segd_retrain_recommended{SEL}", "{{instance}}")], 4, 0, 4, 4, kind="stat",
+      "none", [(grp(f"segd_retrain_recommended{SEL}"), "{{job}}")], 4, 0, 4, 4, kind="stat",
       defaults={"thresholds": steps(("green", None), ("orange", 1)),
                 "mappings": mappings({0: ("no", "green"), 1: ("RETRAIN", "orange")})})
 panel("Drift severity",
       "0 none, 1 warning (ARI below drift.threshold), 2 critical (below drift.critical).",
-      "none", [(f"segd_drift_severity{SEL}", "{{instance}}")], 8, 0, 4, 4, kind="stat",
+      "none", [(grp(f"segd_drift_severity{SEL}"), "{{job}}")], 8, 0, 4, 4, kind="stat",
       defaults={"thresholds": steps(("green", None), ("orange", 1), ("red", 2)),
                 "mappings": mappings({0: ("none", "green"), 1: ("warning", "orange"),
                                       2: ("critical", "red")})})
 panel("Baseline version",
       "Version of the current baseline model (0: none yet). It changes on every retrain "
       "(bootstrap, auto or admin); a new baseline starts a new drift history.",
-      "none", [(f"segd_baseline_version{SEL}", "{{instance}}")], 12, 0, 4, 4, kind="stat",
+      "none", [(grp(f"segd_baseline_version{SEL}"), "{{job}}")], 12, 0, 4, 4, kind="stat",
       defaults={"thresholds": steps(("red", None), ("blue", 1)), "decimals": 0})
 panel("Customers",
       "Customers in segd's committed state.",
@@ -129,10 +135,10 @@ panel("ARI: baseline vs live / refit",
       "warning and critical thresholds as segd exports them (drift.threshold, drift.critical); the "
       "solid threshold lines are the defaults 0.8 and 0.6. The online ARI drives the alerts.",
       "none",
-      [(f"segd_drift_ari{sel(method='online')}", "online {{instance}}"),
-       (f"segd_drift_ari{sel(method='refit')}", "refit {{instance}}"),
-       (f"segd_drift_threshold{sel(level='warning')}", "threshold warning {{instance}}"),
-       (f"segd_drift_threshold{sel(level='critical')}", "threshold critical {{instance}}")],
+      [(grp(f"segd_drift_ari{sel(method='online')}"), "online {{job}}"),
+       (grp(f"segd_drift_ari{sel(method='refit')}"), "refit {{job}}"),
+       (grp(f"segd_drift_threshold{sel(level='warning')}"), "threshold warning {{job}}"),
+       (grp(f"segd_drift_threshold{sel(level='critical')}"), "threshold critical {{job}}")],
       0, 4, 16, 9,
       defaults={"min": 0, "max": 1, "decimals": 3,
                 "custom": {"drawStyle": "line", "lineWidth": 2, "fillOpacity": 0,
@@ -145,7 +151,7 @@ panel("Segment share PSI",
       "Population stability index of segment shares, baseline vs live (below 0.1 stable, 0.1-0.25 "
       "moderate, above 0.25 a major shift).",
       "none",
-      [(f"segd_segment_share_psi{SEL}", "{{instance}}")],
+      [(grp(f"segd_segment_share_psi{SEL}"), "{{job}}")],
       16, 4, 8, 9,
       defaults={"min": 0, "decimals": 3,
                 "custom": {"thresholdsStyle": {"mode": "line"}},
@@ -156,8 +162,8 @@ panel("Segment sizes: baseline vs live",
       "Customers per segment under the baseline (solid) and under the live model (dashed), at each "
       "drift evaluation.",
       "short",
-      [(f"segd_segment_customers{sel(model='baseline')}", "baseline {{segment}} {{instance}}"),
-       (f"segd_segment_customers{sel(model='live')}", "live {{segment}} {{instance}}")],
+      [(grp(f"segd_segment_customers{sel(model='baseline')}"), "baseline {{segment}} {{job}}"),
+       (grp(f"segd_segment_customers{sel(model='live')}"), "live {{segment}} {{job}}")],
       0, 13, 12, 9,
       overrides=[{"matcher": {"id": "byRegexp", "options": "^live .*"},
                   "properties": [{"id": "custom.lineStyle",
@@ -166,7 +172,7 @@ panel("Segment migration (baseline -> live)",
       "Customers by baseline segment (from) and live segment (to) at the last drift evaluation. "
       "from = to are the customers who stayed; the other bars are the customers who moved.",
       "short",
-      [(f"sort_desc(segd_segment_migration_customers{SEL})", "{{from}} -> {{to}} {{instance}}")],
+      [(f"sort_desc({grp(f'segd_segment_migration_customers{SEL}')})", "{{from}} -> {{to}} {{job}}")],
       12, 13, 12, 9, kind="bargauge",
       defaults={"min": 0, "thresholds": steps(("blue", None))})
 
@@ -175,7 +181,7 @@ panel("Centroid shift per segment",
       "Distance between each segment's baseline centroid and its live centroid, in the baseline's "
       "standardised feature units.",
       "none",
-      [(f"segd_segment_centroid_shift{SEL}", "segment {{segment}} {{instance}}")],
+      [(grp(f"segd_segment_centroid_shift{SEL}"), "segment {{segment}} {{job}}")],
       0, 22, 8, 8, defaults={"min": 0, "decimals": 3})
 panel("Drift evaluation: duration and age",
       "How long the last drift evaluation took, and how long ago it finished (age grows "
@@ -278,6 +284,20 @@ panel("Forwarded lookups per second",
       [(f"sum by (instance) (rate(segd_cluster_forwarded_requests_total{SEL}[{RATE}]))",
         "forwarded by {{instance}}")],
       12, 54, 12, 8, defaults={"min": 0})
+
+# --- Row 8 (y 62): the drift detector ---------------------------------------------------------
+panel("Drift detector: statistic vs limit",
+      "The default detector (drift.detector: calibrated) compares the PSI of today's active "
+      "customers' baseline-segment shares with the shares of its calibration evaluations; it "
+      "recommends a retrain when the statistic stays above the limit (the noise bound learned at "
+      "calibration, or drift.min_psi) for drift.detector_consecutive evaluations. With "
+      "ari_threshold the statistic is the ARI and the limit drift.threshold. Group figures: the "
+      "leader's evaluation, one series per job.",
+      "none",
+      [(grp(f"segd_drift_detector_statistic{SEL}"), "statistic {{job}}"),
+       (grp(f"segd_drift_detector_limit{SEL}"), "limit {{job}}")],
+      0, 62, 24, 8, defaults={"min": 0, "decimals": 3},
+      overrides=[dashed("^limit.*", "red")])
 
 
 def query_var(name, label, query):

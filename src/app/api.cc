@@ -184,7 +184,25 @@ HttpResponse Api::Customer(const std::string& id, const HttpRequest& req) const 
   const std::string route = "/v1/customers/{id}";
   if (sources_.locator) {
     const CustomerRoute where = sources_.locator->Locate(id);
-    if (where.kind == CustomerRoute::Kind::kUnavailable) return Unavailable(where.reason, route);
+    if (where.kind == CustomerRoute::Kind::kUnavailable) {
+      // Nobody is known to own the partition: a member that serves the customer in its own
+      // view answers (200 or 404); if none does, 503.
+      if (req.forwarded.empty()) {
+        for (const std::string& url : where.ask) {
+          auto r = sources_.forward({.base_url = url,
+                                     .method = "GET",
+                                     .target = "/v1/customers/" + PercentEncodePathSegment(id),
+                                     .headers = {{kForwardedHeader, "1"}},
+                                     .timeout_ms = config_.cluster.forward_timeout_ms});
+          if (r.ok() && (r->status == 200 || r->status == 404)) {
+            sources_.locator->CountForwarded();
+            r->route = route;
+            return std::move(*r);
+          }
+        }
+      }
+      return Unavailable(where.reason, route);
+    }
     if (where.kind == CustomerRoute::Kind::kForward) {
       if (!req.forwarded.empty()) return Unavailable("the owner moved: retry", route);
       return Forward(where.url, "GET", "/v1/customers/" + PercentEncodePathSegment(id), "", route);

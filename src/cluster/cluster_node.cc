@@ -166,14 +166,22 @@ CustomerRoute ClusterNode::Locate(std::string_view customer_id) const {
     if (!has_partitions_) return {Kind::kUnavailable, "", "waiting for partition assignment"};
     return {Kind::kLocal};
   }
+  // The owner unknown: the caller may ask every other member.
+  std::vector<std::string> others;
+  for (const auto& [id, m] : members) {
+    if (id != options_.member_id) others.push_back(m.url);
+  }
   if (partitions_ == 0) {
-    return {Kind::kUnavailable, "", "partition count of " + options_.source_topic + " unknown"};
+    return {Kind::kUnavailable, "", "partition count of " + options_.source_topic + " unknown",
+            others};
   }
   const TopicPartition tp{options_.source_topic,
                           PartitionForKey(options_.partitioner, customer_id, partitions_)};
   const std::string where = "partition " + std::to_string(tp.partition);
   const std::optional<PartitionOwner> owner = ownership_.Owner(tp);
-  if (!owner) return {Kind::kUnavailable, "", where + " has no owner (rebalance in progress)"};
+  if (!owner) {
+    return {Kind::kUnavailable, "", where + " has no owner (rebalance in progress)", others};
+  }
   if (owner->member_id != options_.member_id) return {Kind::kForward, owner->url};
   if (!served_.contains(tp)) {
     return {Kind::kUnavailable, "", where + " is being caught up on this instance"};

@@ -21,6 +21,12 @@ class PrefixLocator : public CustomerLocator {
     if (id.starts_with("moving-")) {
       return {CustomerRoute::Kind::kUnavailable, "", "partition 7 is being caught up"};
     }
+    if (id.starts_with("ownerless-")) {
+      return {CustomerRoute::Kind::kUnavailable,
+              "",
+              "partition 3 has no owner",
+              {"http://c", "http://b"}};
+    }
     return {CustomerRoute::Kind::kLocal};
   }
   void CountForwarded() const override { ++forwarded; }
@@ -51,6 +57,10 @@ class ApiRoutingTest : public ::testing::Test {
   StatusOr<HttpResponse> Owner(const HttpCall& c) {
     calls_.push_back(c);
     if (c.target.find("remote-down") != std::string::npos) return Unavailable("refused");
+    if (c.base_url == "http://c") return ProblemResponse(503, "not mine either");
+    if (c.target.find("ownerless-gone") != std::string::npos) {
+      return ProblemResponse(404, "no customer with this id");
+    }
     HttpResponse r;
     if (c.method == "GET") {
       r.body = json({{"customer_id", "remote-1"}, {"from", "b"}}).dump();
@@ -151,6 +161,27 @@ TEST_F(ApiRoutingTest, BatchGetSplitsByOwnerAndMergesInRequestOrder) {
 TEST_F(ApiRoutingTest, BatchGetWithAnUnservedIdIs503) {
   const HttpResponse r =
       Call("POST", "/v1/customers:batchGet", json({{"ids", {local_customer_, "moving-1"}}}).dump());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(RetryAfter(r), "1");
+  EXPECT_TRUE(calls_.empty());
+}
+
+TEST_F(ApiRoutingTest, WhenNoOwnerIsKnownEveryOtherMemberIsAskedInTurn) {
+  // http://c does not serve it (503); http://b does.
+  HttpResponse r = Call("GET", "/v1/customers/ownerless-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["from"], "b");
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[0].base_url, "http://c");
+  EXPECT_EQ(calls_[1].base_url, "http://b");
+  for (const HttpCall& c : calls_) {
+    EXPECT_EQ(c.headers.at(0), (std::pair<std::string, std::string>{kForwardedHeader, "1"}));
+  }
+  // A member that serves the partition and does not know the customer: its 404 is the answer.
+  EXPECT_EQ(Call("GET", "/v1/customers/ownerless-gone").status, 404);
+  // A request that was forwarded already asks nobody: 503.
+  calls_.clear();
+  r = Call("GET", "/v1/customers/ownerless-1", "", "1");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(RetryAfter(r), "1");
   EXPECT_TRUE(calls_.empty());

@@ -140,13 +140,17 @@ TEST_F(ClusterNodeTest, AKilledMembersPartitionsAreUnavailableUntilReassignedAnd
   const std::string in0 = CustomerIn(0);
   // a's stale claim still stands: forwarded to a (whose death shows as 503 at the caller).
   EXPECT_EQ(b.node->Locate(in0).url, "http://a");
-  EXPECT_EQ(b.node->Locate(CustomerIn(1)).kind, Kind::kUnavailable);  // revoked, not reassigned
+  const CustomerRoute ownerless = b.node->Locate(CustomerIn(1));  // revoked, not reassigned
+  EXPECT_EQ(ownerless.kind, Kind::kUnavailable);
+  // Nobody owns it: the caller may ask every other member (a's death shows there too).
+  EXPECT_EQ(ownerless.ask, (std::vector<std::string>{"http://a", "http://c"}));
   now_ += 300;
   Assign(b, {0, 1}, false);
   Assign(c, {2, 3}, true);
   StepAll();
   EXPECT_EQ(c.node->Locate(in0).url, "http://b");           // the later claim wins
   EXPECT_EQ(b.node->Locate(in0).kind, Kind::kUnavailable);  // catching up
+  EXPECT_TRUE(b.node->Locate(in0).ask.empty());             // its owner is known
   EXPECT_EQ(c.node->leader(), "http://b");
   EXPECT_TRUE(b.node->is_leader());
   now_ += 1500;  // a is silent past the timeout

@@ -32,7 +32,8 @@ GAUGES = [
     "segd_drift_evaluation_timestamp_seconds", "segd_segment_share_psi", "segd_segment_customers",
     "segd_segment_centroid_shift", "segd_segment_migration_customers", "segd_cluster_members",
     "segd_cluster_leader", "segd_cluster_member_partitions", "segd_cluster_live_partitions",
-    "segd_cluster_live_oldest_age_seconds",
+    "segd_cluster_live_oldest_age_seconds", "segd_drift_detector_statistic",
+    "segd_drift_detector_limit", "segd_drift_as_of_timestamp_seconds",
 ]
 METRICS = set(COUNTERS) | set(GAUGES) | {
     h + suffix for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}

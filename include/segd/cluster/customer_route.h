@@ -19,6 +19,10 @@ struct CustomerRoute {
   Kind kind = Kind::kLocal;
   std::string url;     // kForward: the owner's advertised base URL
   std::string reason;  // kUnavailable: why, for the problem detail (no customer data)
+  // kUnavailable because the owner is unknown (no member claims the partition, or the
+  // partition count is unknown): the other members' URLs, to ask in turn (a member answers a
+  // request carrying the hop marker only if it serves the customer itself).
+  std::vector<std::string> ask;
 };
 
 class CustomerLocator {
