@@ -92,6 +92,23 @@ class ClusterIntegrationTest : public KafkaTestEnv {
     }
   }
 
+  // Waits until the shared live model has settled: every live instance shows the same segments
+  // (live centres included) twice, 1.5 s apart (the members exchange statistics every second).
+  void WaitLiveSettled(const std::vector<Instance>& fleet) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    std::string previous;
+    for (;;) {
+      std::set<std::string> seen;
+      for (const Instance& in : fleet) {
+        if (in.alive) seen.insert(HttpRequest(in.port, "GET", "/v1/segments").body);
+      }
+      if (seen.size() == 1 && *seen.begin() == previous) return;
+      previous = seen.size() == 1 ? *seen.begin() : "";
+      ASSERT_LT(Clock::now(), deadline) << "the live model did not settle";
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    }
+  }
+
   // Waits until every live instance answers 200 for every id in `ids`; fails after 60 s.
   void WaitAllAnswer(const std::vector<Instance>& fleet, const std::vector<std::string>& ids) {
     const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -158,6 +175,7 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
   // adopted it.
   WaitOneBaseline(fleet);
   const json group_baseline = Baseline(fleet[0]);
+  WaitLiveSettled(fleet);
 
   // Every customer, batched, from every instance: the same results in request order.
   std::vector<json> batch_results(3);

@@ -220,6 +220,24 @@ TEST_F(GroupModelTest, ThreeInstancesAreOneSegmentationEqualToOneInstance) {
         return true;
       },
       60, all, "the whole history everywhere");
+  // The shared live model settled: the same live centres everywhere, twice
+  // 1.5 s apart (members exchange their statistics every second).
+  std::string settled;
+  WaitFor(
+      [&] {
+        std::set<std::string> seen;
+        for (const Instance& in : fleet) {
+          const json segments = json::parse(HttpRequest(in.port, "GET", "/v1/segments").body);
+          json centres = json::array();
+          for (const json& g : segments["segments"]) centres.push_back(g["centroid"]);
+          seen.insert(centres.dump());
+        }
+        const bool same = seen.size() == 1 && *seen.begin() == settled;
+        settled = seen.size() == 1 ? *seen.begin() : "";
+        if (!same) std::this_thread::sleep_for(std::chrono::milliseconds(1400));
+        return same;
+      },
+      60, all, "the live model to settle");
   std::vector<json> answers;
   for (const Instance& in : fleet) answers.push_back(BatchGet(in, ids));
   size_t same_live = 0;
