@@ -273,6 +273,15 @@ TEST_F(GroupModelTest, ThreeInstancesAreOneSegmentationEqualToOneInstance) {
     EXPECT_EQ(Model(in)["drift"]["ari"]["refit"], Model(single)["drift"]["ari"]["refit"]);
   }
   EXPECT_LT(single_ari, 1.0);  // a real comparison: the population moved since the baseline
+  // The leader's log line of the group fit (for the report).
+  std::string fit_line;
+  for (const Instance& in : fleet) {
+    const std::string log = ReadFile(in.log);
+    const size_t at = log.find("fitted for the group");
+    if (at != std::string::npos) fit_line = log.substr(at, log.find('\n', at) - at);
+  }
+  EXPECT_FALSE(fit_line.empty());
+  std::printf("group fit: %s\n", fit_line.c_str());
   std::printf(
       "group: %d customers, %d partitions; baseline v1 identical on 1 and 3 instances; refit ARI "
       "%.15f on both; live segment agreement %.4f\n",
