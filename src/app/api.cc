@@ -416,6 +416,9 @@ HttpResponse Api::Retrain(const HttpRequest& req) const {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
+  if (!req.forwarded.empty() && sources_.group_follower && sources_.group_follower()) {
+    return Unavailable("this instance is not the group's leader (rebalance in progress)", route);
+  }
   auto done = sources_.pipeline->RequestRetrain(RetrainTrigger::kAdmin);
   if (done.wait_for(std::chrono::milliseconds(config_.http.admin_wait_ms)) !=
       std::future_status::ready) {

@@ -35,6 +35,9 @@ struct ApiSources {
   // Several instances: the group's watermark (the largest of the members'), so features are
   // the same whichever member computes them (null: this instance's own).
   std::function<int64_t()> group_watermark;
+  // Several instances: whether this instance follows a leader now (a forwarded admin retrain
+  // then answers 503 rather than bouncing between members during a rebalance).
+  std::function<bool()> group_follower;
   // POST /v1/cluster/drift-table, this member's share of a group drift evaluation (null: 404).
   std::function<HttpResponse(const HttpRequest&)> cluster_drift_table;
 };

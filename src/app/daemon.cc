@@ -212,6 +212,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
          return w;
        })
                                : nullptr,
+       .group_follower = group ? std::function<bool()>([&group] {
+         return group->role() == DriftGroup::Role::kFollower;
+       })
+                               : nullptr,
        .cluster_drift_table =
            group ? std::function<HttpResponse(const HttpRequest&)>(
                        [&group](const HttpRequest& r) { return group->DriftTable(r); })

@@ -131,7 +131,8 @@ Status DriftMonitor::EvaluateOnce() {
   const bool refit =
       config_.method == "refit" || (drives_policy && config_.refit_every > 0 &&
                                     evaluations_ % uint64_t(config_.refit_every) == 0);
-  auto e = Evaluate(*live, stats_->watermark_ms.load(std::memory_order_relaxed), refit);
+  auto e = Evaluate(*live, stats_->watermark_ms.load(std::memory_order_relaxed), refit,
+                    role() == DriftGroup::Role::kLeader);
   if (!e.ok()) return e.status();
   ++evaluations_;
   e->record.schedule = DriftSchedule::kWallClock;
@@ -147,7 +148,8 @@ Status DriftMonitor::EvaluateOnce() {
 
 StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   auto live = pipeline_->live_snapshot();  // as of the last commit: the boundary's state
-  if (!live || !live->baseline || role() == DriftGroup::Role::kFollower) return false;
+  const DriftGroup::Role as = role();      // once: it may change while members are asked
+  if (!live || !live->baseline || as == DriftGroup::Role::kFollower) return false;
   // A baseline fitted at this boundary (the bootstrap's) has nothing to be compared with yet:
   // its evaluations start at the next boundary, as after `segd train` or an automatic retrain
   // at a boundary, and as `segd simulate`'s steps after t0.
@@ -158,11 +160,10 @@ StatusOr<bool> DriftMonitor::OnBoundary(int64_t boundary_ms) {
   const bool refit =
       config_.method == "refit" ||
       (config_.refit_every > 0 && (boundary_ms / every_event_ms_) % config_.refit_every == 0);
-  auto e = Evaluate(*live, boundary_ms, refit);
-  if (!e.ok() && e.status().code() == StatusCode::kUnavailable &&
-      role() == DriftGroup::Role::kLeader) {
-    // A member did not answer (it left, or the group is rebalancing): this boundary has no
-    // group evaluation; ingest goes on.
+  auto e = Evaluate(*live, boundary_ms, refit, as == DriftGroup::Role::kLeader);
+  if (!e.ok() && as == DriftGroup::Role::kLeader) {
+    // A member did not answer or answered nonsense (it left, the group is rebalancing): this
+    // boundary has no group evaluation; ingest goes on.
     spdlog::warn("drift evaluation at {} skipped: {}", FormatRfc3339(boundary_ms),
                  e.status().ToString());
     return false;
@@ -208,10 +209,10 @@ void DriftMonitor::Detect(const Evaluation& e, DriftRecord* r) {
 }
 
 StatusOr<DriftMonitor::Evaluation> DriftMonitor::Evaluate(const IngestPipeline::LiveSnapshot& live,
-                                                          int64_t as_of_ms, bool refit) {
+                                                          int64_t as_of_ms, bool refit,
+                                                          bool group) {
   const BaselineModel& b = *live.baseline;
   Evaluation e;
-  const bool group = role() == DriftGroup::Role::kLeader;
   const ScaledModel base{&b.spec, &b.scaler, &b.centroids},
       cmp{&b.spec, &b.scaler, &live.centroids};
   auto online = group ? group_->Evaluate(as_of_ms, base, cmp, config_.active_days)
@@ -299,7 +300,10 @@ StatusOr<bool> DriftMonitor::Conclude(Evaluation e, bool drives_policy, uint64_t
 }
 
 Status DriftMonitor::Adopt(const DriftRecord& record, const DriftStatus& status) {
-  std::lock_guard<std::mutex> eval_lock(eval_mu_);
+  // Called on the cluster node's thread, which must keep heartbeating: an evaluation of this
+  // instance's own still running (it led a moment ago) wins, and the leader's is dropped.
+  std::unique_lock<std::mutex> eval_lock(eval_mu_, std::try_to_lock);
+  if (!eval_lock.owns_lock()) return Unavailable("an evaluation of this instance is running");
   SEGD_RETURN_IF_ERROR(history_.Append(record));
   std::lock_guard<std::mutex> lock(mu_);
   status_ = status;

@@ -86,8 +86,9 @@ class DriftMonitor : public EventTimeBoundaryListener {
   };
   void Loop();
   // Evaluates `live` at `as_of_ms` (features computed then), with a refit if `refit`.
+  // `group`: over every member of the group (this instance leads one with peers).
   StatusOr<Evaluation> Evaluate(const IngestPipeline::LiveSnapshot& live, int64_t as_of_ms,
-                                bool refit);
+                                bool refit, bool group);
   // The Olist protocol: a fresh fit on today's customers, labels compared with the baseline's.
   StatusOr<DriftReport> Refit(const BaselineModel& baseline, int64_t as_of_ms, bool group);
   DriftGroup::Role role() const { return group_ ? group_->role() : DriftGroup::Role::kSingle; }

@@ -19,7 +19,8 @@ using nlohmann::json;
 constexpr std::string_view kRowsMagic = "segd-rows 1\n";
 constexpr int kRoundMs = 200;
 constexpr int kRowsTimeoutMs = 120000;
-constexpr auto kBootstrapRetry = std::chrono::seconds(5);
+constexpr auto kRetry = std::chrono::seconds(5);
+constexpr size_t kMaxSegments = 64;  // bounds a drift table a request can ask for
 
 std::string ToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -102,7 +103,7 @@ bool ParseVector(const json& j, size_t d, Eigen::VectorXd* out) {
 
 bool ParseModel(const json& j, size_t d, WireModel* out) {
   if (!j.is_object() || !j.contains("centroids") || !j["centroids"].is_array() ||
-      j["centroids"].empty()) {
+      j["centroids"].empty() || j["centroids"].size() > kMaxSegments) {
     return false;
   }
   Eigen::VectorXd mean, std, weight;
@@ -148,6 +149,9 @@ StatusOr<DriftReport> ParseDriftReport(const json& j) {
   try {
     const json& t = j.at("table");
     const int rows = static_cast<int>(t.size()), cols = j.at("cols").get<int>();
+    if (rows < 1 || cols < 1 || size_t(rows) > kMaxSegments || size_t(cols) > kMaxSegments) {
+      return InvalidArgument("drift report: bad table shape");
+    }
     DriftReport r;
     r.table = ContingencyTable(rows, cols);
     for (int a = 0; a < rows; ++a) {
@@ -164,7 +168,7 @@ StatusOr<DriftReport> ParseDriftReport(const json& j) {
     r.active_days = Real(j.at("active_days"));
     r.active_sizes = j.at("active_sizes").get<std::vector<uint64_t>>();
     return r;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return InvalidArgument(std::string("drift report: ") + e.what());
   }
 }
@@ -263,7 +267,7 @@ StatusOr<DriftReport> GroupModels::Evaluate(int64_t as_of_ms, const ScaledModel&
                         {"same_space", baseline.scaler == comparison.scaler},
                         {"baseline", ModelJson(baseline)},
                         {"comparison", ModelJson(comparison)}};
-  auto bodies = AskEveryMember("/v1/cluster/drift-table", request.dump(), kRowsTimeoutMs,
+  auto bodies = AskEveryMember("/v1/cluster/drift-table", request, kRowsTimeoutMs,
                                [this](const HttpRequest& r) { return DriftTable(r); });
   if (!bodies.ok()) return bodies.status();
   std::vector<DriftReport> parts;
@@ -273,7 +277,9 @@ StatusOr<DriftReport> GroupModels::Evaluate(int64_t as_of_ms, const ScaledModel&
     if (!part.ok()) return Unavailable("a member's drift table: " + part.status().message());
     parts.push_back(std::move(*part));
   }
-  return MergeDriftReports(parts, baseline, comparison);
+  auto merged = MergeDriftReports(parts, baseline, comparison);
+  if (!merged.ok()) return Unavailable("the members' drift tables: " + merged.status().message());
+  return merged;
 }
 
 HttpResponse GroupModels::DriftTable(const HttpRequest& req) const {
@@ -286,17 +292,26 @@ HttpResponse GroupModels::DriftTable(const HttpRequest& req) const {
   WireModel base, cmp;
   if (body.is_discarded() || !body.is_object() || !body.contains("as_of_ms") ||
       !body["as_of_ms"].is_number_integer() || !body.value("active_days", json()).is_number() ||
+      !body.value("same_space", json()).is_boolean() ||
       !ParseModel(body.value("baseline", json()), d, &base) ||
       !ParseModel(body.value("comparison", json()), d, &cmp)) {
-    return ProblemResponse(400, "body must hold as_of_ms, active_days, baseline and comparison",
-                           route);
+    return ProblemResponse(
+        400, "body must hold as_of_ms, active_days, same_space, baseline and comparison", route);
   }
-  const bool same_space = body.value("same_space", false);
+  auto include = CustomersOf(body);
+  if (!include.ok()) {
+    HttpResponse r =
+        ProblemResponse(include.status().code() == StatusCode::kUnavailable ? 503 : 400,
+                        include.status().message(), route);
+    if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  const bool same_space = body["same_space"].get<bool>();
   const FeatureSpec& spec = model_options_.spec;
   auto report = EvaluateDrift(*store_, body["as_of_ms"].get<int64_t>(),
                               {&spec, &base.scaler, &base.centroids},
                               {&spec, same_space ? &base.scaler : &cmp.scaler, &cmp.centroids},
-                              body["active_days"].get<double>(), OwnCustomers());
+                              body["active_days"].get<double>(), *include);
   if (!report.ok()) return ProblemResponse(500, report.status().message(), route);
   HttpResponse r;
   r.body = DriftReportJson(*report).dump();
@@ -324,6 +339,14 @@ void GroupModels::Publish(const DriftRecord& record, const DriftStatus& status) 
 }
 
 void GroupModels::OnDrift(const ControlMessage& m) {
+  try {
+    FollowDrift(m);
+  } catch (const std::exception& e) {  // on the node's thread: never let a message end segd
+    spdlog::warn("cluster: drift message from {}: {}", m.key, e.what());
+  }
+}
+
+void GroupModels::FollowDrift(const ControlMessage& m) {
   if (!drift_ || role() != Role::kFollower) return;  // the leader made it; alone: stale
   const size_t at = m.value.find('\n');
   const json j = json::parse(m.value.substr(at == std::string::npos ? m.value.size() : at + 1),
@@ -392,6 +415,8 @@ void GroupModels::OnBaseline(const ControlMessage& m) {
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  // A slower former leader's fit must not take the group back to an older version.
+  if (published_ && model->version < published_->version) return;
   published_bytes_ = model->Encode();
   published_ = std::make_shared<const BaselineModel>(std::move(*model));
 }
@@ -400,7 +425,11 @@ void GroupModels::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     lock.unlock();
-    Round();
+    try {
+      Round();
+    } catch (const std::exception& e) {  // a member's malformed answer must not end segd
+      spdlog::warn("cluster: group models round: {}", e.what());
+    }
     lock.lock();
     wake_.wait_for(lock, std::chrono::milliseconds(kRoundMs),
                    [this] { return stop_ || !fits_.empty(); });
@@ -420,39 +449,46 @@ void GroupModels::Round() {
   auto snapshot = pipeline_->live_snapshot();
   const std::shared_ptr<const BaselineModel> local = snapshot ? snapshot->baseline : nullptr;
   const bool leader = node_->is_leader();
+  const bool peers = node_->has_peers();
+  const auto now = std::chrono::steady_clock::now();
   if (adopting_ && adopting_->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     auto version = adopting_->get();
-    if (!version.ok())
+    if (!version.ok()) {
       spdlog::warn("cluster: adopting a baseline: {}", version.status().ToString());
+      next_adopt_ = now + kRetry;  // not every round
+    }
     adopting_.reset();
   }
-  // Every member follows the latest published baseline; the leader only when its own is not
-  // newer (then it publishes its own instead, below).
-  if (published && !adopting_ && adopting_bytes_ != published_bytes &&
+  // With peers, every member follows the latest published baseline; the leader only when its
+  // own is not newer (then it publishes its own instead, below). Alone, an instance keeps what
+  // it has, as a single instance does (a wiped store bootstraps; an old published model is not
+  // taken for its own).
+  if (peers && published && !adopting_ && now >= next_adopt_ &&
       (!local || local->Encode() != published_bytes) &&
       (!leader || !local || published->version >= local->version)) {
     spdlog::info("cluster: adopting the group's baseline v{}", published->version);
     adopting_ = pipeline_->RequestAdopt(published);
-    adopting_bytes_ = published_bytes;
   }
+  // The leader announces its baseline while the topic holds an older one (again every few
+  // seconds: a publication may be lost).
   if (leader && local && (!published || local->version > published->version) &&
-      announced_version_ != local->version) {
+      now >= next_announce_) {
     node_->Publish(EncodeBaselineMessage(*local), "segd-baseline");
-    announced_version_ = local->version;
+    next_announce_ = now + kRetry;
     spdlog::info("cluster: baseline v{} published to the group", local->version);
   }
   // The group's bootstrap: at the leader, once the members hold enough customers together.
   if (leader && !local && !published && fits.empty() &&
-      model_options_.bootstrap_min_customers > 0 && node_->has_peers() &&
-      std::chrono::steady_clock::now() >= next_bootstrap_) {
+      model_options_.bootstrap_min_customers > 0 && peers && now >= next_bootstrap_) {
     uint64_t customers = 0;
     for (const auto& [id, m] : node_->members()) customers += m.customers;
     if (customers >= model_options_.bootstrap_min_customers) {
       auto version = GroupFit(RetrainTrigger::kBootstrap);
       if (!version.ok()) {
         spdlog::warn("cluster: group bootstrap postponed: {}", version.status().ToString());
-        next_bootstrap_ = std::chrono::steady_clock::now() + kBootstrapRetry;
       }
+      // After a success too: the published model takes a moment to come back from the topic.
+      next_bootstrap_ = std::chrono::steady_clock::now() + kRetry;
     }
   }
   if (fits.empty()) return;
@@ -492,9 +528,17 @@ HttpResponse GroupModels::Rows(const HttpRequest& req) const {
       !body["as_of_ms"].is_number_integer()) {
     return ProblemResponse(400, "body must be {\"as_of_ms\": <integer>}", route);
   }
+  auto include = CustomersOf(body);
+  if (!include.ok()) {
+    HttpResponse r =
+        ProblemResponse(include.status().code() == StatusCode::kUnavailable ? 503 : 400,
+                        include.status().message(), route);
+    if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   FeatureRows rows;
   Status s = CollectFeatureRows(*store_, body["as_of_ms"].get<int64_t>(), model_options_.spec,
-                                OwnCustomers(), &rows);
+                                *include, &rows);
   if (!s.ok()) return ProblemResponse(500, s.message(), route);
   HttpResponse r;
   r.content_type = "application/octet-stream";
@@ -504,29 +548,33 @@ HttpResponse GroupModels::Rows(const HttpRequest& req) const {
 }
 
 StatusOr<std::vector<std::string>> GroupModels::AskEveryMember(
-    const std::string& path, const std::string& body, int timeout_ms,
+    const std::string& path, const json& body, int timeout_ms,
     const std::function<HttpResponse(const HttpRequest&)>& local) const {
+  // Each partition is asked of exactly one member, its owner in this instance's view, which
+  // answers for the customers of those partitions only: none is counted twice, even by a
+  // member that still holds customers of partitions it lost.
+  const auto owners = node_->partitions_by_owner();
+  if (!owners) return Unavailable("not every partition has an owner yet");
   const auto members = node_->members();
-  const int32_t partitions = node_->partition_count();
-  std::set<int32_t> covered;
-  for (const auto& [id, m] : members) {
-    for (const TopicPartition& tp : m.partitions) covered.insert(tp.partition);
-  }
-  if (partitions == 0 || int32_t(covered.size()) < partitions) {
-    return Unavailable("not every partition has an owner yet");
-  }
-  HttpRequest own{.method = "POST", .path = path, .body = body};
+  HttpRequest own{.method = "POST", .path = path};
   if (!config_.http.admin_token.empty()) own.authorization = "Bearer " + config_.http.admin_token;
   // The members answer in parallel; each one's work is a scan of its own store.
   std::vector<std::future<HttpResponse>> answers;
   std::vector<std::string> ids;
-  for (const auto& [id, m] : members) {
+  for (const auto& [id, partitions] : *owners) {
+    const auto m = members.find(id);
+    if (m == members.end()) return Unavailable("member " + id + " left");
+    json request = body;
+    request["partitions"] = partitions;
     ids.push_back(id);
     if (id == node_->member_id()) {
-      answers.push_back(std::async(std::launch::async, [&local, own] { return local(own); }));
+      HttpRequest r = own;
+      r.body = request.dump();
+      answers.push_back(std::async(std::launch::async, [&local, r] { return local(r); }));
       continue;
     }
-    HttpCall call{.base_url = m.url, .method = "POST", .target = path, .body = body};
+    HttpCall call{
+        .base_url = m->second.url, .method = "POST", .target = path, .body = request.dump()};
     call.timeout_ms = timeout_ms;
     if (!own.authorization.empty()) call.headers.emplace_back("Authorization", own.authorization);
     call.headers.emplace_back(kForwardedHeader, "1");
@@ -550,22 +598,36 @@ StatusOr<std::vector<std::string>> GroupModels::AskEveryMember(
   return bodies;
 }
 
-std::function<bool(std::string_view)> GroupModels::OwnCustomers() const {
-  if (!node_->has_peers()) return nullptr;
-  return [this, owned = node_->owned_partitions()](std::string_view id) {
-    const std::optional<int32_t> p = node_->PartitionOf(id);
-    return p && owned.contains(*p);
-  };
+StatusOr<std::function<bool(std::string_view)>> GroupModels::CustomersOf(const json& body) const {
+  if (!body.contains("partitions")) return std::function<bool(std::string_view)>();  // all
+  const json& list = body["partitions"];
+  if (!list.is_array()) return InvalidArgument("partitions must be an array of integers");
+  std::set<int32_t> partitions;
+  for (const json& p : list) {
+    if (!p.is_number_integer()) return InvalidArgument("partitions must be an array of integers");
+    partitions.insert(p.get<int32_t>());
+  }
+  if (node_->partition_count() == 0) return Unavailable("the partition count is not known yet");
+  return std::function<bool(std::string_view)>(
+      [this, partitions = std::move(partitions)](std::string_view id) {
+        const std::optional<int32_t> p = node_->PartitionOf(id);
+        return p && partitions.contains(*p);
+      });
 }
 
 StatusOr<FeatureRows> GroupModels::Rows(int64_t as_of_ms) {
-  auto bodies = AskEveryMember("/v1/cluster/rows", json{{"as_of_ms", as_of_ms}}.dump(),
-                               kRowsTimeoutMs, [this](const HttpRequest& r) { return Rows(r); });
+  auto bodies = AskEveryMember("/v1/cluster/rows", json{{"as_of_ms", as_of_ms}}, kRowsTimeoutMs,
+                               [this](const HttpRequest& r) { return Rows(r); });
   if (!bodies.ok()) return bodies.status();
   std::vector<FeatureRows> parts;
+  const size_t d = model_options_.spec.features.size();
   for (const std::string& body : *bodies) {
     auto rows = DecodeFeatureRows(body);
     if (!rows.ok()) return Unavailable("a member's rows: " + rows.status().message());
+    if (rows->d != d) {
+      return Unavailable("a member's rows have " + std::to_string(rows->d) +
+                         " features, this instance's config " + std::to_string(d));
+    }
     parts.push_back(std::move(*rows));
   }
   return MergeFeatureRows(std::move(parts));
@@ -592,8 +654,9 @@ StatusOr<uint64_t> GroupModels::GroupFit(RetrainTrigger trigger) {
   auto model = FitBaseline(std::move(*rows), as_of, model_options_.spec, model_options_.train,
                            previous.get());
   if (!model.ok()) return model.status();
+  if (!node_->is_leader()) return Unavailable("leadership moved during the fit");
   node_->Publish(EncodeBaselineMessage(*model), "segd-baseline");
-  announced_version_ = model->version;
+  next_announce_ = std::chrono::steady_clock::now() + kRetry;
   spdlog::info(
       "cluster: baseline v{} fitted for the group trigger={} members={} customers={} "
       "seconds={:.3f}",
@@ -610,11 +673,14 @@ StatusOr<uint64_t> GroupModels::ForwardRetrain(const std::string& leader_url) {
   auto r = send_(call);
   if (!r.ok()) return Unavailable("the group's leader " + leader_url + ": " + r.status().message());
   const json body = json::parse(r->body, nullptr, false);
-  if (r->status == 200 && body.is_object() && body.contains("baseline_version")) {
+  if (r->status == 200 && body.is_object() && body.contains("baseline_version") &&
+      body["baseline_version"].is_number_unsigned()) {
     return body["baseline_version"].get<uint64_t>();
   }
   const std::string detail =
-      body.is_object() && body.contains("detail") ? body["detail"].get<std::string>() : r->body;
+      body.is_object() && body.contains("detail") && body["detail"].is_string()
+          ? body["detail"].get<std::string>()
+          : r->body.substr(0, 300);
   if (r->status == 409) return FailedPrecondition(detail);
   return Unavailable("the group's leader answered " + std::to_string(r->status) + ": " + detail);
 }

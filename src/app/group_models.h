@@ -91,15 +91,17 @@ class GroupModels : public DriftGroup {
   StatusOr<uint64_t> GroupFit(RetrainTrigger trigger);
   // A member's admin retrain, sent on to the leader.
   StatusOr<uint64_t> ForwardRetrain(const std::string& leader_url);
-  void OnBaseline(const ControlMessage& m);  // node thread
-  void OnDrift(const ControlMessage& m);     // node thread
-  // Sends `body` to `path` on every member (this one answered locally by `local`) and returns
-  // the 200 bodies, in member order; Unavailable unless every partition's owner answered.
+  void OnBaseline(const ControlMessage& m);   // node thread
+  void OnDrift(const ControlMessage& m);      // node thread
+  void FollowDrift(const ControlMessage& m);  // OnDrift's work (may throw on a bad message)
+  // Sends `body` plus the partitions each member answers for to `path` on every owner of a
+  // partition (this one answered locally by `local`) and returns the 200 bodies; Unavailable
+  // unless every partition's owner answered.
   StatusOr<std::vector<std::string>> AskEveryMember(
-      const std::string& path, const std::string& body, int timeout_ms,
+      const std::string& path, const nlohmann::json& body, int timeout_ms,
       const std::function<HttpResponse(const HttpRequest&)>& local) const;
-  // This member's customers: those of the partitions it owns (all while alone).
-  std::function<bool(std::string_view)> OwnCustomers() const;
+  // The customers a request asks about: those of its "partitions" (all without the key).
+  StatusOr<std::function<bool(std::string_view)>> CustomersOf(const nlohmann::json& body) const;
 
   SegdConfig config_;
   StateStore* store_;
@@ -116,8 +118,8 @@ class GroupModels : public DriftGroup {
   std::string published_bytes_;                              // guarded by mu_: its encoding
   std::deque<FitRequest> fits_;                              // guarded by mu_
   std::optional<std::future<StatusOr<uint64_t>>> adopting_;  // loop thread only
-  std::string adopting_bytes_;                               // loop thread only
-  uint64_t announced_version_ = 0;                           // loop thread only
+  std::chrono::steady_clock::time_point next_adopt_;         // loop thread only
+  std::chrono::steady_clock::time_point next_announce_;      // loop thread only
   std::chrono::steady_clock::time_point next_bootstrap_;     // loop thread only
   std::thread thread_;
 };

@@ -227,6 +227,18 @@ std::set<int32_t> ClusterNode::owned_partitions() const {
   return out;
 }
 
+std::optional<std::map<std::string, std::set<int32_t>>> ClusterNode::partitions_by_owner() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (partitions_ == 0) return std::nullopt;
+  std::map<std::string, std::set<int32_t>> out;
+  for (int32_t p = 0; p < partitions_; ++p) {
+    const std::optional<PartitionOwner> owner = ownership_.Owner({options_.source_topic, p});
+    if (!owner || !membership_.members().contains(owner->member_id)) return std::nullopt;
+    out[owner->member_id].insert(p);
+  }
+  return out;
+}
+
 int32_t ClusterNode::partition_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return partitions_;

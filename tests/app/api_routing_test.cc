@@ -187,5 +187,31 @@ TEST_F(ApiRoutingTest, WhenNoOwnerIsKnownEveryOtherMemberIsAskedInTurn) {
   EXPECT_TRUE(calls_.empty());
 }
 
+TEST_F(ApiRoutingTest, AForwardedRetrainAtAFollowerIs503NotForwardedAgain) {
+  SegdConfig config;
+  config.http.admin_token = "secret";
+  config.http.admin_wait_ms = 10;
+  bool follower = true;
+  const Api api(config, ApiSources{.store = &store_,
+                                   .pipeline = &pipeline_,
+                                   .stats = &stats_,
+                                   .metrics = [] { return std::string(); },
+                                   .locator = &locator_,
+                                   .forward = [this](const HttpCall& c) { return Owner(c); },
+                                   .group_follower = [&follower] { return follower; }});
+  const HttpRequest forwarded{.method = "POST",
+                              .path = "/v1/admin/retrain",
+                              .authorization = "Bearer secret",
+                              .forwarded = "1"};
+  const HttpResponse r = api.Handle(forwarded);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(RetryAfter(r), "1");
+  EXPECT_NE(r.body.find("not the group's leader"), std::string::npos);
+  EXPECT_TRUE(calls_.empty());
+  // At the leader the same request is queued for the pipeline (nothing runs it here: 202).
+  follower = false;
+  EXPECT_EQ(api.Handle(forwarded).status, 202);
+}
+
 }  // namespace
 }  // namespace segd

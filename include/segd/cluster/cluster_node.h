@@ -92,6 +92,9 @@ class ClusterNode : public CustomerLocator {
   std::set<int32_t> owned_partitions() const;
   // Partitions of the source topic (0 while unknown).
   int32_t partition_count() const;
+  // Every partition of the source topic by its owner (double claims resolved as for routing),
+  // nullopt while the count is unknown or a partition has no owner.
+  std::optional<std::map<std::string, std::set<int32_t>>> partitions_by_owner() const;
 
  private:
   MemberRecord OwnRecord(int64_t now, bool leaving) const;
