@@ -446,6 +446,22 @@ void GroupModels::Round() {
     published_bytes = published_bytes_;
     fits.swap(fits_);
   }
+  try {
+    Round(std::move(published), published_bytes, fits);
+  } catch (const std::exception& e) {
+    // Whoever waits for a fit gets an answer (a broken promise would throw at the waiter).
+    for (FitRequest& f : fits) {
+      try {
+        f.done.set_value(Unavailable(std::string("group fit: ") + e.what()));
+      } catch (const std::future_error&) {  // answered already
+      }
+    }
+    throw;
+  }
+}
+
+void GroupModels::Round(std::shared_ptr<const BaselineModel> published,
+                        const std::string& published_bytes, std::deque<FitRequest>& fits) {
   auto snapshot = pipeline_->live_snapshot();
   const std::shared_ptr<const BaselineModel> local = snapshot ? snapshot->baseline : nullptr;
   const bool leader = node_->is_leader();

@@ -87,6 +87,8 @@ class GroupModels : public DriftGroup {
   };
   void Loop();
   void Round();
+  void Round(std::shared_ptr<const BaselineModel> published, const std::string& published_bytes,
+             std::deque<FitRequest>& fits);
   // The leader's fit over every member's rows; publishes the model and returns its version.
   StatusOr<uint64_t> GroupFit(RetrainTrigger trigger);
   // A member's admin retrain, sent on to the leader.

@@ -145,7 +145,6 @@ Status ClusterNode::Step(int read_timeout_ms) {
   ownership_ = membership_.ownership();
   served_ = std::set<TopicPartition>(local.served.begin(), local.served.end());
   has_partitions_ = !assigned_.empty();
-  owned_ = std::set<TopicPartition>(assigned_.begin(), assigned_.end());
   if (count) partitions_ = *count;
   if (at_end && !history_read_) {
     history_read_ = true;
@@ -218,15 +217,6 @@ bool ClusterNode::has_peers() const {
   return false;
 }
 
-std::set<int32_t> ClusterNode::owned_partitions() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::set<int32_t> out;
-  for (const TopicPartition& tp : owned_) {
-    if (tp.topic == options_.source_topic) out.insert(tp.partition);
-  }
-  return out;
-}
-
 std::optional<std::map<std::string, std::set<int32_t>>> ClusterNode::partitions_by_owner() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (partitions_ == 0) return std::nullopt;
@@ -242,15 +232,6 @@ std::optional<std::map<std::string, std::set<int32_t>>> ClusterNode::partitions_
 int32_t ClusterNode::partition_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return partitions_;
-}
-
-bool ClusterNode::alone() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!history_read_) return false;
-  for (const auto& [id, m] : membership_.members()) {
-    if (id != options_.member_id) return false;
-  }
-  return true;
 }
 
 ClusterStatus ClusterNode::status() const {

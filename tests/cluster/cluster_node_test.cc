@@ -195,17 +195,17 @@ TEST_F(ClusterNodeTest, OtherMessagesReachEverySubscriberInLogOrderAndCarryTheir
   const MemberRecord rb = a.node->members().at("http://b");
   EXPECT_EQ(rb.customers, 17u);
   EXPECT_EQ(rb.watermark_ms, 123456);
-  EXPECT_FALSE(a.node->alone());
+  EXPECT_TRUE(a.node->has_peers());
 }
 
-TEST_F(ClusterNodeTest, AMemberIsAloneOnlyOnceTheControlTopicIsReadAndHoldsNoOther) {
+TEST_F(ClusterNodeTest, PeersCountOnlyOnceTheControlTopicIsReadAndAnotherMemberIsLive) {
   Instance& a = Add("http://a");
-  EXPECT_FALSE(a.node->alone());  // nothing read yet: the others may exist
+  EXPECT_FALSE(a.node->has_peers());  // nothing read yet
   StepAll();
-  EXPECT_TRUE(a.node->alone());
+  EXPECT_FALSE(a.node->has_peers());  // read: alone
   Add("http://b");
   StepAll();
-  EXPECT_FALSE(a.node->alone());
+  EXPECT_TRUE(a.node->has_peers());
 }
 
 }  // namespace

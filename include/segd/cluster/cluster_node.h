@@ -83,13 +83,8 @@ class ClusterNode : public CustomerLocator {
   const std::string& member_id() const { return options_.member_id; }
   // The customer's partition of the source topic, nullopt while the count is unknown.
   std::optional<int32_t> PartitionOf(std::string_view customer_id) const;
-  // Whether the member table is complete (the control topic was read to its end once) and
-  // holds no live member but this one: the instance may then act as a single instance would.
-  bool alone() const;
   // Whether the member table is complete and holds another live member.
   bool has_peers() const;
-  // Partitions of the source topic this instance owns now.
-  std::set<int32_t> owned_partitions() const;
   // Partitions of the source topic (0 while unknown).
   int32_t partition_count() const;
   // Every partition of the source topic by its owner (double claims resolved as for routing),
@@ -120,7 +115,6 @@ class ClusterNode : public CustomerLocator {
   int32_t partitions_ = 0;           // guarded by mu_; 0: not known yet
   bool history_read_ = false;        // guarded by mu_
   bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
-  std::set<TopicPartition> owned_;   // guarded by mu_
   mutable std::atomic<uint64_t> forwarded_{0};
   std::vector<ControlMessage> outbox_;  // guarded by mu_
   LocalPartitions last_local_;          // node thread only
