@@ -200,8 +200,10 @@ std::string EncodeFeatureRows(const FeatureRows& rows) {
     Put<uint32_t>(&out, static_cast<uint32_t>(id.size()));
     out += id;
   }
-  out.append(reinterpret_cast<const char*>(rows.values.data()), rows.values.size() * 8);
-  out.append(reinterpret_cast<const char*>(rows.raw.data()), rows.raw.size() * 8);
+  if (!rows.values.empty()) {
+    out.append(reinterpret_cast<const char*>(rows.values.data()), rows.values.size() * 8);
+    out.append(reinterpret_cast<const char*>(rows.raw.data()), rows.raw.size() * 8);
+  }
   return out;
 }
 
@@ -224,8 +226,10 @@ StatusOr<FeatureRows> DecodeFeatureRows(std::string_view in) {
   if (in.size() != 2 * n * d * 8) return InvalidArgument("feature rows: truncated values");
   rows.values.resize(n * d);
   rows.raw.resize(n * d);
-  std::memcpy(rows.values.data(), in.data(), n * d * 8);
-  std::memcpy(rows.raw.data(), in.data() + n * d * 8, n * d * 8);
+  if (n * d > 0) {  // memcpy wants real pointers, even for 0 bytes
+    std::memcpy(rows.values.data(), in.data(), n * d * 8);
+    std::memcpy(rows.raw.data(), in.data() + n * d * 8, n * d * 8);
+  }
   return rows;
 }
 

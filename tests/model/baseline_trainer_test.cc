@@ -108,8 +108,9 @@ TEST(BaselineTrainerTest, RowsOfSeveralStoresMergeIntoTheSameFitAsOneStore) {
   std::vector<MemoryStateStore> parts(3);
   ASSERT_TRUE(whole
                   .ScanCustomers([&](std::string_view id, const CustomerState& s) {
+                    const std::string key(id);  // the delta holds a view of it
                     StateDelta d;
-                    d.customers.emplace_back(std::string(id), &s);
+                    d.customers.emplace_back(key, &s);
                     EXPECT_TRUE(parts[std::hash<std::string_view>{}(id) % 3].Commit(d).ok());
                     return true;
                   })
