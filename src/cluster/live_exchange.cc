@@ -121,9 +121,10 @@ PeerStatistics LiveExchange::Peers(const OwnLiveStatistics& own, const Ownership
         record.baseline_fingerprint != own.baseline_fingerprint) {
       continue;
     }
-    const auto owns = [&](const TopicPartition& tp) {
+    // By value: clang (the fuzz build) does not capture structured bindings.
+    const auto owns = [&owners, member_id = id](const TopicPartition& tp) {
       const auto owner = owners.Owner(tp);
-      return owner && owner->member_id == id;
+      return owner && owner->member_id == member_id;
     };
     for (const TopicPartition& tp : member.partitions) {
       if (owns(tp)) peers.partitions.push_back(tp);
