@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "app/model_options.h"
+#include "segd/common/hex.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
 
@@ -53,24 +54,6 @@ DriftRecord MakeRecord(const BaselineModel& b, const RowMatrix& live_centroids,
   }
   r.seconds = online.seconds + (refit ? refit->seconds : 0.0);
   return r;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
-std::string Unhex(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out += char(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  }
-  return out;
 }
 
 }  // namespace
@@ -185,7 +168,11 @@ Status DriftMonitor::RestoreDetector(const BaselineModel& baseline, int64_t boun
   auto last = history_.LastEventTimeBefore(boundary_ms);
   if (!last.ok()) return last.status();
   if (*last && (*last)->baseline_version == baseline.version && !(*last)->detector_state.empty()) {
-    SEGD_RETURN_IF_ERROR(detector_->Restore(Unhex((*last)->detector_state)));
+    std::string state;
+    if (!HexDecode((*last)->detector_state, &state)) {
+      return DataLoss("drift history: unreadable detector state");
+    }
+    SEGD_RETURN_IF_ERROR(detector_->Restore(state));
   }
   return Status::Ok();
 }
@@ -200,7 +187,7 @@ void DriftMonitor::Detect(const Evaluation& e, DriftRecord* r) {
   r->limit = v.limit;
   r->calibrating = v.calibrating;
   r->reason = v.reason;
-  r->detector_state = Hex(detector_->Encode());
+  r->detector_state = HexEncode(detector_->Encode());
   if (v.raised) {
     spdlog::warn("drift alert baseline=v{} as_of={} detector={} severity={}: {}",
                  r->baseline_version, FormatRfc3339(r->as_of_ms), r->detector,

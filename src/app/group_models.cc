@@ -10,6 +10,7 @@
 
 #include "app/model_options.h"
 #include "drift/drift_record_json.h"
+#include "segd/common/hex.h"
 
 namespace segd {
 namespace {
@@ -21,33 +22,6 @@ constexpr int kRoundMs = 200;
 constexpr int kRowsTimeoutMs = 120000;
 constexpr auto kRetry = std::chrono::seconds(5);
 constexpr size_t kMaxSegments = 64;  // bounds a drift table a request can ask for
-
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-bool FromHex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  out->resize(hex.size() / 2);
-  for (size_t i = 0; i < out->size(); ++i) {
-    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<char>(hi * 16 + lo);
-  }
-  return true;
-}
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -176,7 +150,7 @@ StatusOr<DriftReport> ParseDriftReport(const json& j) {
 std::string EncodeBaselineMessage(const BaselineModel& model) {
   std::string out(kBaselineMessageKind);
   out += "\nversion=" + std::to_string(model.version);
-  out += "\nmodel=" + ToHex(model.Encode());
+  out += "\nmodel=" + HexEncode(model.Encode());
   out += '\n';
   return out;
 }
@@ -188,7 +162,7 @@ StatusOr<BaselineModel> DecodeBaselineMessage(std::string_view value) {
   std::string_view hex = value.substr(at + 7);
   if (const size_t end = hex.find('\n'); end != std::string_view::npos) hex = hex.substr(0, end);
   std::string bytes;
-  if (!FromHex(hex, &bytes)) return InvalidArgument("baseline message: bad model encoding");
+  if (!HexDecode(hex, &bytes)) return InvalidArgument("baseline message: bad model encoding");
   return BaselineModel::Decode(bytes);
 }
 
