@@ -10,6 +10,7 @@
 
 #include "app/model_options.h"
 #include "drift/drift_record_json.h"
+#include "segd/common/binary_codec.h"
 #include "segd/common/hex.h"
 
 namespace segd {
@@ -22,19 +23,6 @@ constexpr int kRoundMs = 200;
 constexpr int kRowsTimeoutMs = 120000;
 constexpr auto kRetry = std::chrono::seconds(5);
 constexpr size_t kMaxSegments = 64;  // bounds a drift table a request can ask for
-
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
 
 bool Authorized(const std::string& token, const std::string& authorization) {
   return token.empty() || authorization == "Bearer " + token;

@@ -8,24 +8,13 @@
 #include <cstring>
 #include <set>
 
+#include "segd/common/binary_codec.h"
+
 namespace segd {
 namespace {
 
 constexpr uint8_t kLayoutV1 = 1;  // version, pending points, live model
 constexpr uint8_t kLayout = 2;    // + the pending points' partitions, own and peers' statistics
-
-template <typename T>
-void Put(std::string* out, const T& v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
 
 }  // namespace
 

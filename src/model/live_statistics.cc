@@ -6,21 +6,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "segd/common/binary_codec.h"
+
 namespace segd {
 namespace {
-
-template <typename T>
-void Put(std::string* out, const T& v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
 
 bool Fits(const LiveContribution& c, uint64_t version, Eigen::Index k, Eigen::Index d) {
   return c.baseline_version == version && c.weights.size() == size_t(k) && c.sums.rows() == k &&

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "segd/common/binary_codec.h"
 #include "segd/model/nearest_centroid.h"
 
 namespace segd {
@@ -93,19 +94,6 @@ void MiniBatchKMeans::ReseedDeadCentres(const RowMatrix& batch,
 namespace {
 
 constexpr uint8_t kVersion = 1;
-
-template <typename T>
-void Put(std::string* out, const T& v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-template <typename T>
-bool Get(std::string_view* in, T* v) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(v, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
 
 }  // namespace
 

@@ -31,16 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
 
-int EnvInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
-double MetricValue(const std::string& text, const std::string& name) {
-  const size_t at = text.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
-}
-
 class ClusterIntegrationTest : public KafkaTestEnv {
  protected:
   struct Instance {

@@ -27,11 +27,6 @@ namespace {
 
 const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
 
-int EnvInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
 class NoDeadLetters : public DeadLetterSink {
  public:
   Status Send(const RawMessage&, const Rejection&) override { return Status::Ok(); }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -26,6 +27,18 @@
 #include "testing/test_history.h"
 
 namespace segd::testing {
+
+// An integer knob from the environment (the full-size campaigns), or `fallback`.
+inline int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+// The value of an unlabelled sample `name` in a Prometheus text exposition (-1: absent).
+inline double MetricValue(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
 
 class KafkaTestEnv : public ::testing::Test {
  protected:
