@@ -103,7 +103,11 @@ int main(int argc, char** argv) {
       states.push_back(bench::RandomCustomer(rng));
     }
     StateDelta d;
-    for (int i = 0; i < n; ++i) d.customers.emplace_back(batch_ids[i], &states[i]);
+    std::vector<CustomerRecord> records(states.size());
+    for (int i = 0; i < n; ++i) {
+      records[i].state = states[i];
+      d.customers.emplace_back(batch_ids[i], &records[i]);
+    }
     if (!(*store)->Commit(d).ok()) return 1;
     for (int i = 0; i < n; i += 10) ids.push_back(batch_ids[i]);
   }

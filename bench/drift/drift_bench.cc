@@ -100,7 +100,11 @@ int main(int argc, char** argv) {
           ExtractFeatures(spec, states.back(), kNow, sample.row(base + i).data());
       }
       StateDelta d;
-      for (int i = 0; i < n; ++i) d.customers.emplace_back(ids[i], &states[i]);
+      std::vector<CustomerRecord> records(states.size());
+      for (int i = 0; i < n; ++i) {
+        records[i].state = states[i];
+        d.customers.emplace_back(ids[i], &records[i]);
+      }
       if (!(*store)->Commit(d).ok()) return 1;
     }
   }

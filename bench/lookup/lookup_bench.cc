@@ -108,7 +108,11 @@ int main(int argc, char** argv) {
       states.push_back(RandomCustomer(rng));
     }
     StateDelta d;
-    for (int i = 0; i < n; ++i) d.customers.emplace_back(ids[i], &states[i]);
+    std::vector<CustomerRecord> records(states.size());
+    for (int i = 0; i < n; ++i) {
+      records[i].state = states[i];
+      d.customers.emplace_back(ids[i], &records[i]);
+    }
     if (!(*store)->Commit(d).ok()) return 1;
     for (int i = 0; i < n; i += 10) sample_ids.push_back(ids[i]);  // every 10th id is looked up
   }

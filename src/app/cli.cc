@@ -116,6 +116,18 @@ int InspectDrift(const SegdConfig& config, const std::string& format, const std:
   return PrintDriftHistory(history, format, *from_ms, *to_ms);
 }
 
+// Opens the store for writing, which brings it to the current storage format (a format-1 store
+// is migrated in place, with progress in the log), and closes it.
+int Migrate(const SegdConfig& config) {
+  auto opened = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
+  if (!opened.ok()) {
+    std::fprintf(stderr, "segd: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("state store at %s: storage format 2\n", config.storage.path.c_str());
+  return 0;
+}
+
 // Fits a new baseline on the stored customers at the stored watermark and makes it current.
 int Train(const SegdConfig& config) {
   auto opened = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
@@ -182,6 +194,11 @@ int RunCli(int argc, char** argv) {
   CLI::App* train = app.add_subcommand(
       "train", "fit a new baseline on the stored customers (stop the daemon first)");
 
+  CLI::App* migrate = app.add_subcommand(
+      "migrate",
+      "bring the store to this release's storage format (`run` does it too; stop the daemon "
+      "first)");
+
   SimulateArgs sim;
   CLI::App* simulate = AddSimulateCommand(app, &sim);
 
@@ -203,6 +220,7 @@ int RunCli(int argc, char** argv) {
   if (*model) return InspectModel(*config);
   if (*drift) return InspectDrift(*config, drift_format, drift_from, drift_to);
   if (*train) return Train(*config);
+  if (*migrate) return Migrate(*config);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;
 }

@@ -120,6 +120,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   IngestStats stats;
   IngestPipeline pipeline(ToDecoderOptions(config.ingest), store->get(), dlq.get(), &stats,
                           WallClockMs);
+  pipeline.SetFoldPolicy(ToFoldPolicy(config.ingest));
   // The drift monitor first: an event-time schedule changes when the bootstrap is due.
   DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
   if (Status s = pipeline.Load(ToLifecycleOptions(config.model)); !s.ok()) {

@@ -19,6 +19,11 @@ inline DecoderOptions ToDecoderOptions(const IngestConfig& c) {
   return d;
 }
 
+inline FoldPolicy ToFoldPolicy(const IngestConfig& c) {
+  return {.horizon_ms = int64_t{c.fold_horizon_days} * 86'400'000,
+          .max_orders = static_cast<size_t>(c.max_orders_per_customer)};
+}
+
 inline TrainOptions ToTrainOptions(const ModelConfig& m) {
   return {.k = m.k,
           .auto_k = m.auto_k,

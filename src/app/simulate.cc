@@ -145,8 +145,10 @@ StatusOr<SimulateResult> RetrainingStudy::Run() {
 }
 
 std::unique_ptr<IngestPipeline> RetrainingStudy::NewPipeline() {
-  return std::make_unique<IngestPipeline>(o_.decoder, &store_, &dlq_, &stats_,
-                                          [this] { return clock_ms_; });
+  auto p = std::make_unique<IngestPipeline>(o_.decoder, &store_, &dlq_, &stats_,
+                                            [this] { return clock_ms_; });
+  p->SetFoldPolicy(o_.fold);
+  return p;
 }
 
 Status RetrainingStudy::ChooseSchedule() {

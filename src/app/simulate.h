@@ -19,6 +19,7 @@
 #include "segd/event/event_decoder.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/model/drift_detector.h"
+#include "segd/state/event_applier.h"
 
 namespace segd {
 
@@ -27,6 +28,7 @@ struct SimulateOptions {
   // sample), live model options.
   ModelLifecycleOptions model;
   DecoderOptions decoder;          // as the daemon's ingest section
+  FoldPolicy fold;                 // likewise
   size_t batch_max_events = 5000;  // ingest.batch_max_events: pipeline micro-batch size
   int64_t start_ms = 0;            // t0; 0: a year after the first event (at most mid-history)
   double step_days = 14;

@@ -29,6 +29,7 @@ StatusOr<SimulateOptions> OptionsFrom(const SegdConfig& config, const SimulateAr
   SimulateOptions o;
   o.model = ToLifecycleOptions(config.model);
   o.decoder = ToDecoderOptions(config.ingest);
+  o.fold = ToFoldPolicy(config.ingest);
   o.batch_max_events = static_cast<size_t>(config.ingest.batch_max_events);
   o.step_days = a.step_days;
   o.starts = a.starts;

@@ -195,6 +195,9 @@ Status LoadIngest(Section& s, IngestConfig* i) {
       s.Get<int32_t>("dead_letter_timeout_ms", &i->dead_letter_timeout_ms, 100, kMaxInt32));
   SEGD_RETURN_IF_ERROR(s.GetBool("align_partitions", &i->align_partitions));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("align_idle_ms", &i->align_idle_ms, 0, kMaxInt32));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("fold_horizon_days", &i->fold_horizon_days, 1, 100 * 365));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("max_orders_per_customer", &i->max_orders_per_customer, 1, 100'000));
   return s.RejectUnknown();
 }
 

@@ -194,7 +194,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     auto before = batch_->FindCustomer(e.subject);
     if (!before.ok()) return before.status();
     const bool new_customer = *before == nullptr;
-    auto outcome = EventApplier::Apply(e, batch_);
+    auto outcome = EventApplier::Apply(e, batch_, fold_);
     if (!outcome.ok()) return outcome.status();
     ++working_.outcomes[static_cast<size_t>(*outcome)];
     // The watermark moves with every accepted event, duplicates included: they are valid
@@ -209,7 +209,8 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     if (!customer.ok()) return customer.status();
     if (new_customer && *customer != nullptr) ++working_.customers;
     if (working_.live.has_baseline()) {
-      working_.live.Observe(**customer, p.watermark_ms, messages[i].topic, messages[i].partition);
+      working_.live.Observe((*customer)->state, p.watermark_ms, messages[i].topic,
+                            messages[i].partition);
     } else if (BootstrapDue(working_.customers)) {
       return i + 1;  // cut here: the baseline is fitted on exactly this state
     }

@@ -1,6 +1,7 @@
-// Invariant: a customer's totals always equal the sums over its orders with counts() true, and
-// its review aggregates the sums over its orders with review_score > 0. Every branch below keeps
-// that invariant by moving one order in or out of those sets.
+// Invariant: a customer's totals always equal the sums over its orders with counts() true (those
+// held in its record and those folded), and its review aggregates the sums over its orders with
+// review_score > 0. Every branch below keeps that invariant by moving one order in or out of
+// those sets; folding moves none (it only forgets an order's record).
 #include "segd/state/event_applier.h"
 
 #include <algorithm>
@@ -20,76 +21,100 @@ void AddOrder(const OrderRecord& o, CustomerState* c) {
   c->installment_sum += o.installments;
 }
 
-// Removes a counted order; first/last order times are recomputed from the remaining orders when
-// the removed one defined them (cancels are rare, so the scan is off the hot path).
-Status RemoveOrder(std::string_view customer_id, std::string_view removed_key, const OrderRecord& o,
-                   MicroBatch* batch, CustomerState* c) {
+// Removes a counted order (already marked canceled in `r`); first/last order times are
+// recomputed from the remaining orders when the removed one defined them.
+void RemoveOrder(const OrderRecord& o, CustomerRecord* r) {
+  CustomerState* c = &r->state;
   --c->order_count;
   c->item_sum -= o.items;
   c->installment_sum -= o.installments;
   if (c->order_count == 0) {
     c->total_amount = 0.0;  // no accumulated rounding residue for an empty customer
     c->first_order_ms = c->last_order_ms = 0;
-    return Status::Ok();
+    return;
   }
   c->total_amount -= o.amount;
-  if (o.placed_ms != c->first_order_ms && o.placed_ms != c->last_order_ms) return Status::Ok();
+  if (o.placed_ms != c->first_order_ms && o.placed_ms != c->last_order_ms) return;
   int64_t first = std::numeric_limits<int64_t>::max();
   int64_t last = std::numeric_limits<int64_t>::min();
-  SEGD_RETURN_IF_ERROR(
-      batch->ForEachOrder(customer_id, [&](std::string_view key, const OrderRecord& r) {
-        if (key == removed_key || !r.counts()) return;
-        first = std::min(first, r.placed_ms);
-        last = std::max(last, r.placed_ms);
-      }));
+  if (r->folded.counted > 0) {
+    first = r->folded.first_ms;
+    last = r->folded.last_ms;
+  }
+  for (const OrderEntry& e : r->orders) {
+    if (!e.record.counts()) continue;
+    first = std::min(first, e.record.placed_ms);
+    last = std::max(last, e.record.placed_ms);
+  }
   c->first_order_ms = first;
   c->last_order_ms = last;
-  return Status::Ok();
 }
 
-StatusOr<ApplyOutcome> ApplyPlaced(const Event& e, const std::string& key, OrderRecord order,
-                                   CustomerState* c, MicroBatch* batch) {
-  if (order.placed) return ApplyOutcome::kDuplicateOrder;
-  order.placed = true;
-  order.placed_ms = e.time_ms;
-  order.amount = e.amount;
-  order.items = e.items;
-  order.installments = e.installments;
-  if (order.counts()) {
+void FoldOne(const OrderEntry& e, FoldedOrders* f) {
+  f->through_ms = f->orders == 0 ? e.last_ms : std::max(f->through_ms, e.last_ms);
+  ++f->orders;
+  if (!e.record.counts()) return;
+  f->first_ms = f->counted == 0 ? e.record.placed_ms : std::min(f->first_ms, e.record.placed_ms);
+  f->last_ms = f->counted == 0 ? e.record.placed_ms : std::max(f->last_ms, e.record.placed_ms);
+  ++f->counted;
+}
+
+void Fold(const FoldPolicy& policy, CustomerRecord* r) {
+  const int64_t cutoff = r->state.updated_ms - policy.horizon_ms;
+  std::erase_if(r->orders, [&](const OrderEntry& e) {
+    if (e.last_ms >= cutoff) return false;
+    FoldOne(e, &r->folded);
+    return true;
+  });
+  while (r->orders.size() > std::max<size_t>(policy.max_orders, 1)) {
+    auto oldest = std::min_element(
+        r->orders.begin(), r->orders.end(), [](const OrderEntry& a, const OrderEntry& b) {
+          return a.last_ms != b.last_ms ? a.last_ms < b.last_ms : a.order_id < b.order_id;
+        });
+    FoldOne(*oldest, &r->folded);
+    r->orders.erase(oldest);
+  }
+}
+
+// What the event would do to the order, decided before anything changes.
+ApplyOutcome Decide(const Event& e, const OrderRecord& o) {
+  switch (e.type) {
+    case EventType::kOrderPlaced:
+      return o.placed ? ApplyOutcome::kDuplicateOrder : ApplyOutcome::kApplied;
+    case EventType::kOrderCanceled:
+      return o.canceled ? ApplyOutcome::kDuplicateCancel : ApplyOutcome::kApplied;
+    case EventType::kReviewSubmitted:
+      // The latest review by event time wins; on equal times the later arrival.
+      return o.review_score != 0 && e.time_ms < o.review_ms ? ApplyOutcome::kSupersededReview
+                                                            : ApplyOutcome::kApplied;
+  }
+  return ApplyOutcome::kApplied;
+}
+
+void ApplyPlaced(const Event& e, OrderRecord* order, CustomerState* c) {
+  order->placed = true;
+  order->placed_ms = e.time_ms;
+  order->amount = e.amount;
+  order->items = e.items;
+  order->installments = e.installments;
+  if (order->counts()) {
     // Region follows the customer's latest live order that names one.
     if (!e.region.empty() && (c->region.empty() || e.time_ms >= c->last_order_ms)) {
       c->region = e.region;
     }
-    AddOrder(order, c);
+    AddOrder(*order, c);
   }
-  batch->PutOrder(key, order);
-  return ApplyOutcome::kApplied;
 }
 
-StatusOr<ApplyOutcome> ApplyCanceled(const Event& e, const std::string& key, OrderRecord order,
-                                     CustomerState* c, MicroBatch* batch) {
-  if (order.canceled) return ApplyOutcome::kDuplicateCancel;
-  const bool counted = order.counts();
-  order.canceled = true;
-  batch->PutOrder(key, order);  // before RemoveOrder's scan, which skips this key anyway
-  if (counted) SEGD_RETURN_IF_ERROR(RemoveOrder(e.subject, key, order, batch, c));
-  return ApplyOutcome::kApplied;
-}
-
-StatusOr<ApplyOutcome> ApplyReview(const Event& e, const std::string& key, OrderRecord order,
-                                   CustomerState* c, MicroBatch* batch) {
-  if (order.review_score != 0) {
-    // The latest review by event time wins; on equal times the later arrival.
-    if (e.time_ms < order.review_ms) return ApplyOutcome::kSupersededReview;
-    c->review_score_sum -= order.review_score;
+void ApplyReview(const Event& e, OrderRecord* order, CustomerState* c) {
+  if (order->review_score != 0) {
+    c->review_score_sum -= order->review_score;
   } else {
     ++c->review_count;
   }
   c->review_score_sum += e.score;
-  order.review_score = e.score;
-  order.review_ms = e.time_ms;
-  batch->PutOrder(key, order);
-  return ApplyOutcome::kApplied;
+  order->review_score = e.score;
+  order->review_ms = e.time_ms;
 }
 
 }  // namespace
@@ -106,39 +131,61 @@ const char* ApplyOutcomeName(ApplyOutcome outcome) {
       return "duplicate_cancel";
     case ApplyOutcome::kSupersededReview:
       return "superseded_review";
+    case ApplyOutcome::kFoldedOrder:
+      return "folded_order";
   }
   return "unknown";
 }
 
-StatusOr<ApplyOutcome> EventApplier::Apply(const Event& e, MicroBatch* batch) {
-  auto seen = batch->EventSeen(e.id);
-  if (!seen.ok()) return seen.status();
-  if (*seen) return ApplyOutcome::kDuplicateEvent;
+StatusOr<ApplyOutcome> EventApplier::Apply(const Event& e, MicroBatch* batch,
+                                           const FoldPolicy& fold) {
+  auto found = batch->FindCustomer(e.subject);
+  if (!found.ok()) return found.status();
+  const CustomerRecord* current = *found;
+  const OrderEntry* entry = current != nullptr ? current->Find(e.order_id) : nullptr;
+  const uint64_t id_hash = EventIdHash(e.id);
+  if (entry != nullptr) {
+    if (std::find(entry->event_ids.begin(), entry->event_ids.end(), id_hash) !=
+        entry->event_ids.end()) {
+      return ApplyOutcome::kDuplicateEvent;
+    }
+    if (entry->legacy) {
+      auto seen = batch->LegacyEventSeen(e.id);
+      if (!seen.ok()) return seen.status();
+      if (*seen) return ApplyOutcome::kDuplicateEvent;
+    }
+  } else if (current != nullptr && current->folded.orders > 0) {
+    const int64_t reach = e.type == EventType::kOrderPlaced ? 0 : fold.horizon_ms;
+    if (e.time_ms - reach <= current->folded.through_ms) return ApplyOutcome::kFoldedOrder;
+  }
+  const ApplyOutcome outcome = Decide(e, entry != nullptr ? entry->record : OrderRecord{});
+  if (outcome != ApplyOutcome::kApplied) return outcome;
 
-  const std::string key = OrderKey(e.subject, e.order_id);
-  auto found_order = batch->FindOrder(key);
-  if (!found_order.ok()) return found_order.status();
-  const OrderRecord order = *found_order ? **found_order : OrderRecord{};
-  auto found_customer = batch->FindCustomer(e.subject);
-  if (!found_customer.ok()) return found_customer.status();
-  CustomerState customer = *found_customer ? **found_customer : CustomerState{};
-
-  StatusOr<ApplyOutcome> outcome = ApplyOutcome::kApplied;
+  auto mutable_record = batch->MutableCustomer(e.subject);
+  if (!mutable_record.ok()) return mutable_record.status();
+  CustomerRecord* r = *mutable_record;
+  OrderEntry& order = r->FindOrInsert(e.order_id);
   switch (e.type) {
     case EventType::kOrderPlaced:
-      outcome = ApplyPlaced(e, key, order, &customer, batch);
+      ApplyPlaced(e, &order.record, &r->state);
       break;
-    case EventType::kOrderCanceled:
-      outcome = ApplyCanceled(e, key, order, &customer, batch);
+    case EventType::kOrderCanceled: {
+      const bool counted = order.record.counts();
+      order.record.canceled = true;
+      if (counted) RemoveOrder(order.record, r);
       break;
+    }
     case EventType::kReviewSubmitted:
-      outcome = ApplyReview(e, key, order, &customer, batch);
+      ApplyReview(e, &order.record, &r->state);
       break;
   }
-  if (!outcome.ok() || *outcome != ApplyOutcome::kApplied) return outcome;
-  customer.updated_ms = std::max(customer.updated_ms, e.time_ms);
-  batch->PutCustomer(e.subject, customer);
-  batch->MarkEventApplied(e.id);
+  order.last_ms = std::max(order.last_ms, e.time_ms);
+  if (order.event_ids.size() >= OrderEntry::kMaxEventIds) {
+    order.event_ids.erase(order.event_ids.begin());
+  }
+  order.event_ids.push_back(id_hash);
+  r->state.updated_ms = std::max(r->state.updated_ms, e.time_ms);
+  Fold(fold, r);
   return outcome;
 }
 

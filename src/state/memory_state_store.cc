@@ -2,12 +2,21 @@
 
 #include <algorithm>
 
-#include "segd/state/state_codec.h"
-
 namespace segd {
 
 Status MemoryStateStore::GetCustomers(const std::vector<std::string_view>& ids,
                                       std::vector<std::optional<CustomerState>>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  out->assign(ids.size(), std::nullopt);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = customers_.find(ids[i]);
+    if (it != customers_.end()) (*out)[i] = it->second.state;
+  }
+  return Status::Ok();
+}
+
+Status MemoryStateStore::GetRecords(const std::vector<std::string_view>& ids,
+                                    std::vector<std::optional<CustomerRecord>>* out) {
   std::lock_guard<std::mutex> lock(mu_);
   out->assign(ids.size(), std::nullopt);
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -17,42 +26,17 @@ Status MemoryStateStore::GetCustomers(const std::vector<std::string_view>& ids,
   return Status::Ok();
 }
 
-Status MemoryStateStore::GetOrders(const std::vector<std::string_view>& keys,
-                                   std::vector<std::optional<OrderRecord>>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
-  out->assign(keys.size(), std::nullopt);
-  for (size_t i = 0; i < keys.size(); ++i) {
-    auto it = orders_.find(keys[i]);
-    if (it != orders_.end()) (*out)[i] = it->second;
-  }
-  return Status::Ok();
-}
-
-Status MemoryStateStore::HasEvents(const std::vector<std::string_view>& ids,
-                                   std::vector<bool>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
-  out->assign(ids.size(), false);
-  for (size_t i = 0; i < ids.size(); ++i) (*out)[i] = events_.count(ids[i]) > 0;
-  return Status::Ok();
-}
-
-Status MemoryStateStore::ScanOrders(
-    std::string_view customer_id,
-    const std::function<void(std::string_view, const OrderRecord&)>& fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string prefix = OrderKeyPrefix(customer_id);
-  for (auto it = orders_.lower_bound(prefix);
-       it != orders_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-    fn(it->first, it->second);
-  }
+Status MemoryStateStore::HasLegacyEvents(const std::vector<std::string_view>& ids,
+                                         std::vector<bool>* out) {
+  out->assign(ids.size(), false);  // never migrated from storage format 1
   return Status::Ok();
 }
 
 Status MemoryStateStore::ScanCustomers(
     const std::function<bool(std::string_view, const CustomerState&)>& fn) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, state] : customers_) {
-    if (!fn(id, state)) break;
+  for (const auto& [id, record] : customers_) {
+    if (!fn(id, record.state)) break;
   }
   return Status::Ok();
 }
@@ -84,9 +68,7 @@ Status MemoryStateStore::ScanMeta(
 
 Status MemoryStateStore::Commit(const StateDelta& delta) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, state] : delta.customers) customers_[std::string(id)] = *state;
-  for (const auto& [key, record] : delta.orders) orders_[std::string(key)] = *record;
-  for (std::string_view id : delta.event_ids) events_.emplace(id);
+  for (const auto& [id, record] : delta.customers) customers_[std::string(id)] = *record;
   for (const auto& [tp, p] : delta.progress) progress_[tp] = p;
   for (const auto& [name, blob] : delta.meta) meta_[name] = blob;
   for (const std::string& name : delta.meta_deletes) meta_.erase(name);

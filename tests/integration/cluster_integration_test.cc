@@ -29,6 +29,27 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+// A lookup's answer with every distance rounded to 12 significant digits: the live model's
+// shared statistics reach the members asynchronously and are summed in arrival order, so a
+// distance under it may differ in its last bits from one instance to the next for a moment.
+json Rounded(json j) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) {
+      if (k == "distance" && v.is_number_float()) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.12g", v.get<double>());
+        v = std::stod(buf);
+      } else {
+        v = Rounded(v);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) v = Rounded(v);
+  }
+  return j;
+}
+json Rounded(const std::string& body) { return Rounded(json::parse(body)); }
+
 const std::string kSegd = std::string(SEGD_BINARY_DIR) + "/src/segd";
 
 class ClusterIntegrationTest : public KafkaTestEnv {
@@ -188,8 +209,8 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
       ASSERT_EQ(batch_results[i][j]["customer_id"], ids[j]);
     }
   }
-  EXPECT_EQ(batch_results[1], batch_results[0]);
-  EXPECT_EQ(batch_results[2], batch_results[0]);
+  EXPECT_EQ(Rounded(batch_results[1]), Rounded(batch_results[0]));
+  EXPECT_EQ(Rounded(batch_results[2]), Rounded(batch_results[0]));
 
   // One by one: the same body everywhere, equal to the owner's own answer (the only instance
   // that answers a request carrying the hop marker; the others must not forward it again).
@@ -203,12 +224,12 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
       const HttpReply r = Get(fleet[i], id);
       ASSERT_EQ(r.status, 200) << id << " on instance " << i << ": " << r.body;
       if (i == 0) first = r.body;
-      EXPECT_EQ(r.body, first) << id << " on instance " << i;
+      EXPECT_EQ(Rounded(r.body), Rounded(first)) << id << " on instance " << i;
       const HttpReply direct = Get(fleet[i], id, /*hop=*/true);
       if (direct.status == 200) {
         EXPECT_EQ(owner_of[j], -1) << id << " answered by two owners";
         owner_of[j] = i;
-        EXPECT_EQ(direct.body, first) << id;
+        EXPECT_EQ(Rounded(direct.body), Rounded(first)) << id;
       } else {
         EXPECT_EQ(direct.status, 503) << id << ": " << direct.body;
         EXPECT_NE(direct.head.find("Retry-After: 1"), std::string::npos);
@@ -216,7 +237,7 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
     }
     ASSERT_NE(owner_of[j], -1) << id << " has no owner";
     before[j] = json::parse(first);
-    EXPECT_EQ(before[j], batch_results[0][j]);
+    EXPECT_EQ(Rounded(before[j]), Rounded(batch_results[0][j]));
   }
 
   // The leader dies.
@@ -271,7 +292,7 @@ TEST_F(ClusterIntegrationTest, EveryInstanceAnswersLikeTheOwnerAndAKilledLeaders
       }
       ASSERT_EQ(r.status, 200) << ids[j] << ": " << r.body;
       if (first.empty()) first = r.body;
-      EXPECT_EQ(r.body, first) << ids[j];
+      EXPECT_EQ(Rounded(r.body), Rounded(first)) << ids[j];
     }
     const json now = json::parse(first);
     EXPECT_EQ(now["state"], before[j]["state"]) << ids[j];

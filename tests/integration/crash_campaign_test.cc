@@ -124,7 +124,7 @@ class CrashCampaignTest : public KafkaTestEnv {
     auto store = OpenRocksDbStateStore(o);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     EXPECT_EQ(Customers(**store), Customers(*expected));
-    EXPECT_EQ(Orders(**store), Orders(*expected));
+    EXPECT_EQ(AllRecords(**store), AllRecords(*expected));
     uint64_t applied = 0, duplicates = 0, rejected = 0, consumed = 0;
     std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
     ASSERT_TRUE((*store)->ReadProgress(&progress).ok());

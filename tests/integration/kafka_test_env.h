@@ -135,25 +135,6 @@ class KafkaTestEnv : public ::testing::Test {
     return out;
   }
 
-  // Every order record of every customer in `store`.
-  static std::map<std::string, OrderRecord> Orders(StateStore& store) {
-    std::map<std::string, OrderRecord> out;
-    std::vector<std::string> ids;
-    EXPECT_TRUE(store
-                    .ScanCustomers([&](std::string_view id, const CustomerState&) {
-                      ids.emplace_back(id);
-                      return true;
-                    })
-                    .ok());
-    for (const std::string& id : ids) {
-      EXPECT_TRUE(store
-                      .ScanOrders(id, [&](std::string_view key,
-                                          const OrderRecord& r) { out.emplace(key, r); })
-                      .ok());
-    }
-    return out;
-  }
-
   static std::string ReadFile(const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -197,6 +178,8 @@ class KafkaTestEnv : public ::testing::Test {
     auto store = OpenRocksDbStateStore(o);
     if (store.ok()) {
       EXPECT_TRUE((*store)->ReadProgress(&out).ok());
+    } else if (store.status().code() != StatusCode::kNotFound) {
+      std::fprintf(stderr, "StoredProgress: %s\n", store.status().ToString().c_str());
     }
     return out;
   }

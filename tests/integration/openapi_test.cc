@@ -42,16 +42,13 @@ class FaultyReads : public StateStore {
     if (fail_reads) return IoError("injected read error");
     return inner_->GetCustomers(ids, out);
   }
-  Status GetOrders(const std::vector<std::string_view>& keys,
-                   std::vector<std::optional<OrderRecord>>* out) override {
-    return inner_->GetOrders(keys, out);
+  Status GetRecords(const std::vector<std::string_view>& ids,
+                    std::vector<std::optional<CustomerRecord>>* out) override {
+    return inner_->GetRecords(ids, out);
   }
-  Status HasEvents(const std::vector<std::string_view>& ids, std::vector<bool>* out) override {
-    return inner_->HasEvents(ids, out);
-  }
-  Status ScanOrders(std::string_view id,
-                    const std::function<void(std::string_view, const OrderRecord&)>& fn) override {
-    return inner_->ScanOrders(id, fn);
+  Status HasLegacyEvents(const std::vector<std::string_view>& ids,
+                         std::vector<bool>* out) override {
+    return inner_->HasLegacyEvents(ids, out);
   }
   Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override {

@@ -92,9 +92,9 @@ class PrometheusTest : public KafkaTestEnv {
     const std::string config = dir_.Sub("segd.yaml");
     std::ofstream(config) << "kafka:\n  brokers: \"" << broker_->bootstrap_servers()
                           << "\"\n  topics: [" << topic << "]\n  group_id: g-" << topic
-                          << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
-                          << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << dir_.Sub("state")
-                          << "\nhttp:\n  bind: \"127.0.0.1:0\"\n"
+                          << "\n  auto_offset_reset: error\n  session_timeout_ms: 6000\n"
+                          << "  heartbeat_interval_ms: 1000\nstorage:\n  path: "
+                          << dir_.Sub("state") << "\nhttp:\n  bind: \"127.0.0.1:0\"\n"
                           << "model:\n  live_batch_events: 200\n  bootstrap_min_customers: "
                           << early_customers.size()
                           << "\ndrift:\n  every_seconds: 1\n  refit_every: 2\n"
@@ -113,7 +113,9 @@ class PrometheusTest : public KafkaTestEnv {
       }
       // Wait for the bootstrap baseline, then replay 2018 (with the spend shift).
       const int port = std::stoi(m[1]);
-      for (int j = 0; j < 600; ++j) {
+      // Generous: under the sanitizer suite beside the crash campaign, the group join alone once
+      // took longer than a minute.
+      for (int j = 0; j < 2400; ++j) {
         if (HttpRequest(port, "GET", "/metrics").body.find("segd_baseline_version 1") !=
             std::string::npos) {
           break;
@@ -140,7 +142,7 @@ TEST_F(PrometheusTest, PromtoolAcceptsTheScrapeAndPrometheusEvaluatesTheRules) {
   // Wait until everything is applied, drift was evaluated (online and refit) and the retrain
   // policy saw the fall.
   std::string scrape;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     scrape = HttpRequest(port, "GET", "/metrics").body;
     if (scrape.find("segd_events_applied_total " + std::to_string(history.size())) !=
             std::string::npos &&

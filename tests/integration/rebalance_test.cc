@@ -138,18 +138,10 @@ class RebalanceTest : public KafkaTestEnv {
           }
           EXPECT_EQ(got, want) << "partition " << p << " in " << in.state;
           for (const auto& [id, state] : want) {
-            std::map<std::string, OrderRecord> got_orders, want_orders;
-            ASSERT_TRUE(
-                (*store)
-                    ->ScanOrders(id, [&](std::string_view k,
-                                         const OrderRecord& r) { got_orders.emplace(k, r); })
-                    .ok());
-            ASSERT_TRUE(
-                expected
-                    ->ScanOrders(id, [&](std::string_view k,
-                                         const OrderRecord& r) { want_orders.emplace(k, r); })
-                    .ok());
-            EXPECT_EQ(got_orders, want_orders) << id;
+            std::vector<std::optional<CustomerRecord>> got_record, want_record;
+            ASSERT_TRUE((*store)->GetRecords({id}, &got_record).ok());
+            ASSERT_TRUE(expected->GetRecords({id}, &want_record).ok());
+            EXPECT_EQ(got_record[0], want_record[0]) << id;  // orders and event ids too
           }
         }
       }

@@ -25,8 +25,12 @@ void Fill(MemoryStateStore* store, double scale, int offset) {
     states.push_back(s);
     ids.push_back("c" + std::to_string(i));
   }
+  std::vector<CustomerRecord> records(states.size());
   StateDelta d;
-  for (size_t i = 0; i < ids.size(); ++i) d.customers.emplace_back(ids[i], &states[i]);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    records[i].state = states[i];
+    d.customers.emplace_back(ids[i], &records[i]);
+  }
   ASSERT_TRUE(store->Commit(d).ok());
 }
 
@@ -109,8 +113,9 @@ TEST(BaselineTrainerTest, RowsOfSeveralStoresMergeIntoTheSameFitAsOneStore) {
   ASSERT_TRUE(whole
                   .ScanCustomers([&](std::string_view id, const CustomerState& s) {
                     const std::string key(id);  // the delta holds a view of it
+                    const CustomerRecord r{.state = s};
                     StateDelta d;
-                    d.customers.emplace_back(key, &s);
+                    d.customers.emplace_back(key, &r);
                     EXPECT_TRUE(parts[std::hash<std::string_view>{}(id) % 3].Commit(d).ok());
                     return true;
                   })

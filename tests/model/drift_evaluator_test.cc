@@ -24,9 +24,13 @@ void Fill(MemoryStateStore* store, int n) {
     s.first_order_ms = s.last_order_ms;
     ids.push_back("c" + std::to_string(i));
   }
-  CustomerState nobody;  // no live orders: not in the population
+  CustomerRecord nobody;  // no live orders: not in the population
+  std::vector<CustomerRecord> records(n);
   StateDelta d;
-  for (int i = 0; i < n; ++i) d.customers.emplace_back(ids[i], &states[i]);
+  for (int i = 0; i < n; ++i) {
+    records[i].state = states[i];
+    d.customers.emplace_back(ids[i], &records[i]);
+  }
   d.customers.emplace_back("empty", &nobody);
   ASSERT_TRUE(store->Commit(d).ok());
 }

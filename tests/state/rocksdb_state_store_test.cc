@@ -1,9 +1,17 @@
 #include "segd/state/rocksdb_state_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "segd/state/event_applier.h"
 #include "segd/state/state_codec.h"
 #include "testing/temp_dir.h"
+#include "testing/test_history.h"
 
 namespace segd {
 namespace {
@@ -18,16 +26,17 @@ StorageOptions At(const testing::TempDir& dir) {
 
 TEST(RocksDbStateStoreTest, CommitIsReadBackAfterReopen) {
   testing::TempDir dir;
-  CustomerState c{.order_count = 2, .total_amount = 9.5, .region = "MG"};
-  OrderRecord o{.placed = true, .placed_ms = 5, .amount = 9.5};
-  const std::string okey = OrderKey("c1", "o1");
+  CustomerRecord c;
+  c.state = {.order_count = 1, .total_amount = 9.5, .region = "MG", .updated_ms = 5};
+  c.orders.push_back({.order_id = "o1",
+                      .record = {.placed = true, .placed_ms = 5, .amount = 9.5},
+                      .last_ms = 5,
+                      .event_ids = {EventIdHash("e1")}});
   {
     auto store = OpenRocksDbStateStore(At(dir));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     StateDelta d;
     d.customers.emplace_back("c1", &c);
-    d.orders.emplace_back(okey, &o);
-    d.event_ids.push_back("e1");
     d.progress.push_back({{"orders", 3}, {.next_offset = 17, .watermark_ms = 5, .applied = 1}});
     d.meta.emplace_back("model", "blob");
     ASSERT_TRUE((*store)->Commit(d).ok());
@@ -37,11 +46,16 @@ TEST(RocksDbStateStoreTest, CommitIsReadBackAfterReopen) {
   std::vector<std::optional<CustomerState>> cs;
   ASSERT_TRUE((*store)->GetCustomers({"c1", "nobody"}, &cs).ok());
   ASSERT_TRUE(cs[0].has_value());
-  EXPECT_EQ(*cs[0], c);
+  EXPECT_EQ(*cs[0], c.state);
   EXPECT_FALSE(cs[1].has_value());
+  std::vector<std::optional<CustomerRecord>> rs;
+  ASSERT_TRUE((*store)->GetRecords({"nobody", "c1"}, &rs).ok());
+  EXPECT_FALSE(rs[0].has_value());
+  ASSERT_TRUE(rs[1].has_value());
+  EXPECT_EQ(*rs[1], c);
   std::vector<bool> has;
-  ASSERT_TRUE((*store)->HasEvents({"e0", "e1"}, &has).ok());
-  EXPECT_EQ(has, (std::vector<bool>{false, true}));
+  ASSERT_TRUE((*store)->HasLegacyEvents({"e1"}, &has).ok());
+  EXPECT_EQ(has, std::vector<bool>{false});  // a format-2 store has no legacy index
   std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
   ASSERT_TRUE((*store)->ReadProgress(&progress).ok());
   ASSERT_EQ(progress.size(), 1u);
@@ -50,24 +64,176 @@ TEST(RocksDbStateStoreTest, CommitIsReadBackAfterReopen) {
   auto meta = (*store)->GetMeta("model");
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->value_or(""), "blob");
+  auto format = (*store)->GetMeta("storage/format");
+  ASSERT_TRUE(format.ok());
+  EXPECT_EQ(format->value_or(""), "2");
 }
 
-TEST(RocksDbStateStoreTest, ScanOrdersStaysWithinOneCustomer) {
+// A store as releases before storage format 2 wrote it: column families customers (state
+// only), orders (by OrderKeyV1), events (applied ids), progress and default (meta).
+class FormatOneStore {
+ public:
+  explicit FormatOneStore(const std::string& path) {
+    rocksdb::DBOptions o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {"default", "customers", "orders", "events", "progress"}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(o, path, cfs, &handles_, &raw).ok());
+    db_.reset(raw);
+  }
+  ~FormatOneStore() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+  void Customer(const std::string& id, const CustomerState& s) {
+    std::string v;
+    EncodeCustomerStateV1(s, &v);
+    EXPECT_TRUE(db_->Put({}, handles_[1], id, v).ok());
+  }
+  void Order(const std::string& customer, const std::string& order, const OrderRecord& r) {
+    std::string v;
+    EncodeOrderRecordV1(r, &v);
+    EXPECT_TRUE(db_->Put({}, handles_[2], OrderKeyV1(customer, order), v).ok());
+  }
+  void EventId(const std::string& id) { EXPECT_TRUE(db_->Put({}, handles_[3], id, "").ok()); }
+  void Meta(const std::string& k, const std::string& v) {
+    EXPECT_TRUE(db_->Put({}, handles_[0], k, v).ok());
+  }
+
+ private:
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+std::vector<std::string> ColumnFamilies(const std::string& path) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(RocksDbStateStoreTest, FormatOneStoreIsMigratedInPlace) {
   testing::TempDir dir;
+  const StorageOptions o = At(dir);
+  const CustomerState a{.first_order_ms = 1000,
+                        .last_order_ms = 1000,
+                        .order_count = 1,
+                        .total_amount = 10,
+                        .item_sum = 1,
+                        .installment_sum = 1,
+                        .review_score_sum = 4,
+                        .review_count = 1,
+                        .region = "SP",
+                        .updated_ms = 3000};
+  const OrderRecord placed{.placed = true,
+                           .placed_ms = 1000,
+                           .amount = 10,
+                           .items = 1,
+                           .installments = 1,
+                           .review_score = 4,
+                           .review_ms = 2000};
+  const OrderRecord canceled_first{.canceled = true};
+  {
+    FormatOneStore v1(o.path);
+    v1.Customer("a", a);
+    v1.Order("a", "o1", placed);
+    v1.Order("a", "o2", canceled_first);
+    v1.Customer("ab", CustomerState{.updated_ms = 5});  // "a"'s orders must not leak into it
+    v1.EventId("e-placed");
+    v1.EventId("e-review");
+    v1.EventId("e-cancel");
+    v1.Meta("model.current", "blob");
+  }
+  auto store = OpenRocksDbStateStore(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::vector<std::optional<CustomerRecord>> rs;
+  ASSERT_TRUE((*store)->GetRecords({"a", "ab"}, &rs).ok());
+  ASSERT_TRUE(rs[0] && rs[1]);
+  EXPECT_EQ(rs[0]->state, a);
+  ASSERT_EQ(rs[0]->orders.size(), 2u);
+  EXPECT_EQ(rs[0]->orders[0].order_id, "o1");
+  EXPECT_EQ(rs[0]->orders[0].record, placed);
+  EXPECT_EQ(rs[0]->orders[0].last_ms, 2000);
+  EXPECT_TRUE(rs[0]->orders[0].legacy);
+  EXPECT_EQ(rs[0]->orders[1].order_id, "o2");
+  EXPECT_EQ(rs[0]->orders[1].record, canceled_first);
+  EXPECT_EQ(rs[0]->orders[1].last_ms, 3000);  // no time of its own: the customer's latest
+  EXPECT_TRUE(rs[1]->orders.empty());
+  EXPECT_EQ((*store)->GetMeta("model.current")->value_or(""), "blob");
+  // The applied event ids still count as applied, for the migrated orders.
+  MicroBatch batch(store->get());
+  Event again;
+  again.type = EventType::kReviewSubmitted;
+  again.id = "e-review";
+  again.subject = "a";
+  again.order_id = "o1";
+  again.time_ms = 2000;
+  again.score = 4;
+  EXPECT_EQ(*EventApplier::Apply(again, &batch), ApplyOutcome::kDuplicateEvent);
+  again.id = "e-review-2";  // a new review at the same time replaces the score
+  again.score = 1;
+  EXPECT_EQ(*EventApplier::Apply(again, &batch), ApplyOutcome::kApplied);
+  store->reset();
+  EXPECT_EQ(ColumnFamilies(o.path),
+            (std::vector<std::string>{"customers", "default", "events", "progress"}));
+}
+
+TEST(RocksDbStateStoreTest, InterruptedMigrationGoesOnAtTheNextOpen) {
+  testing::TempDir dir;
+  StorageOptions o = At(dir);
+  std::map<std::string, CustomerState> states;
+  {
+    FormatOneStore v1(o.path);
+    for (int i = 0; i < 2500; ++i) {
+      const std::string id = "c" + std::to_string(i);
+      CustomerState s{.first_order_ms = i,
+                      .last_order_ms = i,
+                      .order_count = 1,
+                      .total_amount = i * 0.25,
+                      .item_sum = 1,
+                      .installment_sum = 1,
+                      .updated_ms = i};
+      v1.Customer(id, s);
+      v1.Order(id, "o" + std::to_string(i), {.placed = true, .placed_ms = i, .amount = i * 0.25});
+      states[id] = s;
+    }
+  }
+  o.stop_migration_after = 1200;  // as a crash would, after the first customers
+  auto stopped = OpenRocksDbStateStore(o);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.status().code(), StatusCode::kCancelled);
+  o.stop_migration_after = 0;
+  auto store = OpenRocksDbStateStore(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const auto records = testing::AllRecords(**store);
+  ASSERT_EQ(records.size(), states.size());
+  for (const auto& [id, r] : records) {
+    EXPECT_EQ(r.state, states[id]) << id;
+    ASSERT_EQ(r.orders.size(), 1u) << id;  // exactly once, whichever open moved it
+    EXPECT_EQ(r.orders[0].order_id, "o" + id.substr(1));
+  }
+  store->reset();
+  // No event ids were kept, so no legacy index either.
+  EXPECT_EQ(ColumnFamilies(o.path), (std::vector<std::string>{"customers", "default", "progress"}));
+}
+
+TEST(RocksDbStateStoreTest, StoreOfANewerFormatIsRefused) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbStateStore(At(dir));
+    ASSERT_TRUE(store.ok());
+    StateDelta d;
+    d.meta.emplace_back("storage/format", "3");
+    ASSERT_TRUE((*store)->Commit(d).ok());
+  }
   auto store = OpenRocksDbStateStore(At(dir));
-  ASSERT_TRUE(store.ok());
-  OrderRecord o{.placed = true};
-  const std::string k1 = OrderKey("ab", "1"), k2 = OrderKey("ab", "2"), k3 = OrderKey("abc", "1"),
-                    k4 = OrderKey("a", "b1");
-  StateDelta d;
-  for (const std::string* k : {&k1, &k2, &k3, &k4}) d.orders.emplace_back(*k, &o);
-  ASSERT_TRUE((*store)->Commit(d).ok());
-  std::vector<std::string> seen;
-  ASSERT_TRUE(
-      (*store)
-          ->ScanOrders("ab", [&](std::string_view k, const OrderRecord&) { seen.emplace_back(k); })
-          .ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{k1, k2}));
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("newer segd"), std::string::npos)
+      << store.status().message();
 }
 
 TEST(RocksDbStateStoreTest, SecondWriterIsRefusedWithAClearMessage) {
@@ -78,10 +244,24 @@ TEST(RocksDbStateStoreTest, SecondWriterIsRefusedWithAClearMessage) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find(At(dir).path), std::string::npos);
   EXPECT_NE(second.status().message().find("another segd"), std::string::npos);
-  // A read-only inspector may open it while the writer runs.
+  // A read-only inspector may open it while the writer runs, and leaves no directory behind.
   StorageOptions ro = At(dir);
   ro.read_only = true;
-  EXPECT_TRUE(OpenRocksDbStateStore(ro).ok());
+  const auto leftovers = [] {
+    const std::string prefix = "segd-secondary-" + std::to_string(::getpid()) + "-";
+    int n = 0;
+    for (const auto& e :
+         std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+      if (e.path().filename().string().starts_with(prefix)) ++n;
+    }
+    return n;
+  };
+  {
+    auto reader = OpenRocksDbStateStore(ro);
+    EXPECT_TRUE(reader.ok());
+    EXPECT_EQ(leftovers(), 1);
+  }
+  EXPECT_EQ(leftovers(), 0);
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace segd {
 namespace {
 
-TEST(StateCodecTest, CustomerStateRoundTrips) {
+TEST(StateCodecTest, FormatOneCustomerStateStillDecodes) {
   CustomerState s{.first_order_ms = 1506941793000,
                   .last_order_ms = 1509941793123,
                   .order_count = 3,
@@ -17,13 +19,99 @@ TEST(StateCodecTest, CustomerStateRoundTrips) {
                   .region = "SP",
                   .updated_ms = 1510000000000};
   std::string bytes;
-  EncodeCustomerState(s, &bytes);
+  EncodeCustomerStateV1(s, &bytes);
   CustomerState back;
   ASSERT_TRUE(DecodeCustomerState(bytes, &back).ok());
   EXPECT_EQ(back, s);
+  // A format-1 value is no record: ingest needs the migration first, and says so.
+  CustomerRecord r;
+  const Status st = DecodeCustomerRecord(bytes, &r);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+  EXPECT_NE(st.message().find("segd migrate"), std::string::npos) << st.message();
 }
 
-TEST(StateCodecTest, OrderRecordRoundTripsEveryFlagCombination) {
+CustomerRecord SampleRecord() {
+  CustomerRecord r;
+  r.state = {.first_order_ms = 1506941793000,
+             .last_order_ms = 1509941793123,
+             .order_count = 2,
+             .total_amount = 0.1 + 0.2,
+             .item_sum = 4,
+             .installment_sum = 7,
+             .review_score_sum = 9,
+             .review_count = 2,
+             .region = "SP",
+             .updated_ms = 1510000000000};
+  r.folded = {.orders = 3,
+              .counted = 2,
+              .through_ms = 1470000000000,
+              .first_ms = 1460000000000,
+              .last_ms = 1469999999999};
+  OrderEntry hex;  // an Olist-style id: stored as 16 bytes
+  hex.order_id = "e481f51cbdc54678b7cc49136f2d6af7";
+  hex.record = {.placed = true,
+                .canceled = false,
+                .placed_ms = 1506941793000,
+                .amount = 38.71,
+                .items = 1,
+                .installments = 3,
+                .review_score = 4,
+                .review_ms = 1507941793000};
+  hex.last_ms = 1507941793000;
+  hex.event_ids = {EventIdHash("a/placed"), EventIdHash("a/review")};
+  OrderEntry text;  // anything else: as it is, NUL bytes included
+  text.order_id = std::string("Order-7\0x", 9);
+  text.record = {.placed = false, .canceled = true};
+  text.last_ms = 1510000000000;
+  text.legacy = true;
+  OrderEntry upper;  // upper-case hex is not packed (it would not come back the same)
+  upper.order_id = "ABCD";
+  upper.record = {.placed = true, .canceled = true, .placed_ms = 1509941793123, .amount = 1e9};
+  upper.last_ms = 1509941793123;
+  r.orders = {text, upper, hex};
+  std::sort(r.orders.begin(), r.orders.end(),
+            [](const OrderEntry& a, const OrderEntry& b) { return a.order_id < b.order_id; });
+  return r;
+}
+
+TEST(StateCodecTest, CustomerRecordRoundTrips) {
+  const CustomerRecord r = SampleRecord();
+  std::string bytes;
+  EncodeCustomerRecord(r, &bytes);
+  CustomerRecord back;
+  ASSERT_TRUE(DecodeCustomerRecord(bytes, &back).ok());
+  EXPECT_EQ(back, r);
+  CustomerState state;
+  ASSERT_TRUE(DecodeCustomerState(bytes, &state).ok());
+  EXPECT_EQ(state, r.state);
+  // Compact: the three orders and the state fit in well under what format 1 needed for the
+  // state alone plus one order (70 + 33 + 41 bytes, keys included).
+  EXPECT_LT(bytes.size(), 150u);
+}
+
+TEST(StateCodecTest, EveryTruncationOfARecordIsRejected) {
+  std::string bytes;
+  EncodeCustomerRecord(SampleRecord(), &bytes);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    CustomerRecord r;
+    EXPECT_EQ(DecodeCustomerRecord(std::string_view(bytes).substr(0, n), &r).code(),
+              StatusCode::kDataLoss)
+        << n;
+  }
+  bytes.push_back('x');
+  CustomerRecord r;
+  EXPECT_EQ(DecodeCustomerRecord(bytes, &r).code(), StatusCode::kDataLoss);
+}
+
+TEST(StateCodecTest, EventIdHashIsStable) {
+  // Stored in records: a change would turn every stored event into an unknown one. Values
+  // computed independently (FNV-1a 64, then SplitMix64's finaliser, in Python).
+  EXPECT_EQ(EventIdHash(""), 0xf52a15e9a9b5e89bULL);
+  EXPECT_EQ(EventIdHash("e1"), 0xe0646ea9421d77e8ULL);
+  EXPECT_EQ(EventIdHash("e481f51cbdc54678b7cc49136f2d6af7/placed"), 0xdd6076f6814c87b5ULL);
+}
+
+TEST(StateCodecTest, FormatOneOrderRecordRoundTripsEveryFlagCombination) {
   for (int flags = 0; flags < 4; ++flags) {
     OrderRecord o{.placed = (flags & 1) != 0,
                   .canceled = (flags & 2) != 0,
@@ -34,9 +122,9 @@ TEST(StateCodecTest, OrderRecordRoundTripsEveryFlagCombination) {
                   .review_score = 5,
                   .review_ms = 43};
     std::string bytes;
-    EncodeOrderRecord(o, &bytes);
+    EncodeOrderRecordV1(o, &bytes);
     OrderRecord back;
-    ASSERT_TRUE(DecodeOrderRecord(bytes, &back).ok());
+    ASSERT_TRUE(DecodeOrderRecordV1(bytes, &back).ok());
     EXPECT_EQ(back, o);
   }
 }
@@ -53,7 +141,7 @@ TEST(StateCodecTest, PartitionProgressRoundTrips) {
 
 TEST(StateCodecTest, RejectsUnknownVersionAndTruncation) {
   std::string bytes;
-  EncodeCustomerState(CustomerState{}, &bytes);
+  EncodeCustomerStateV1(CustomerState{}, &bytes);
   CustomerState s;
   std::string truncated = bytes.substr(0, bytes.size() - 1);
   EXPECT_EQ(DecodeCustomerState(truncated, &s).code(), StatusCode::kDataLoss);
@@ -61,15 +149,15 @@ TEST(StateCodecTest, RejectsUnknownVersionAndTruncation) {
   Status st = DecodeCustomerState(bytes, &s);
   EXPECT_EQ(st.code(), StatusCode::kDataLoss);
   EXPECT_NE(st.message().find("version 9"), std::string::npos);
-  EXPECT_EQ(DecodeOrderRecord("", nullptr).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeOrderRecordV1("", nullptr).code(), StatusCode::kDataLoss);
 }
 
 TEST(StateCodecTest, OrderKeysOfOneCustomerShareItsPrefixOnly) {
-  const std::string a = OrderKey("cust", "o1");
-  EXPECT_TRUE(a.starts_with(OrderKeyPrefix("cust")));
+  const std::string a = OrderKeyV1("cust", "o1");
+  EXPECT_TRUE(a.starts_with(OrderKeyPrefixV1("cust")));
   // "cus" + "to1" must not fall into customer "cus"'s range: the length prefix separates them.
-  EXPECT_FALSE(OrderKey("cust", "o1").starts_with(OrderKeyPrefix("cus")));
-  EXPECT_NE(OrderKey("cus", "to1"), OrderKey("cust", "o1"));
+  EXPECT_FALSE(OrderKeyV1("cust", "o1").starts_with(OrderKeyPrefixV1("cus")));
+  EXPECT_NE(OrderKeyV1("cus", "to1"), OrderKeyV1("cust", "o1"));
 }
 
 TEST(StateCodecTest, PartitionKeyRoundTrips) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -112,6 +113,24 @@ inline std::vector<KeyedEvent> InEventTimeOrder(std::vector<KeyedEvent> events) 
     return a.event.time_ms < b.event.time_ms;
   });
   return events;
+}
+
+// Every customer's whole record in `store` (state, held orders with their event-id hashes, folded
+// orders), for comparing stores exactly.
+inline std::map<std::string, CustomerRecord> AllRecords(StateStore& store) {
+  std::vector<std::string> ids;
+  (void)store.ScanCustomers([&](std::string_view id, const CustomerState&) {
+    ids.emplace_back(id);
+    return true;
+  });
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  std::vector<std::optional<CustomerRecord>> records;
+  std::map<std::string, CustomerRecord> out;
+  if (!store.GetRecords(views, &records).ok()) return out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (records[i]) out.emplace(ids[i], std::move(*records[i]));
+  }
+  return out;
 }
 
 // The state the events must produce, applied one by one in the given order.

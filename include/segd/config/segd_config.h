@@ -40,6 +40,8 @@ struct IngestConfig {
   int32_t dead_letter_timeout_ms = 30000;  // ingest.dead_letter_timeout_ms (per attempt)
   bool align_partitions = true;            // ingest.align_partitions (event-time schedule)
   int32_t align_idle_ms = 5000;            // ingest.align_idle_ms
+  int32_t fold_horizon_days = 365;         // ingest.fold_horizon_days (see FoldPolicy)
+  int32_t max_orders_per_customer = 500;   // ingest.max_orders_per_customer
 };
 
 struct ModelConfig {

@@ -26,6 +26,7 @@
 #include "segd/ingest/raw_message.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/model/live_segmentation.h"
+#include "segd/state/event_applier.h"
 #include "segd/state/micro_batch.h"
 #include "segd/state/state_store.h"
 
@@ -60,6 +61,10 @@ class IngestPipeline {
   // at or past the boundary, so the listener sees the state as of the boundary whatever the
   // batch sizes (see EventTimeBoundaryListener). Call before Load; 0 or nullptr: none.
   void SetBoundaryListener(int64_t every_ms, EventTimeBoundaryListener* listener);
+
+  // When order records are folded into their customer's aggregates (config `ingest`). Call
+  // before Process; the default is FoldPolicy's.
+  void SetFoldPolicy(const FoldPolicy& fold) { fold_ = fold; }
 
   // Aligned mode, for several partitions consumed unevenly (the ingest loop turns it on): the
   // batch is not cut at a boundary; instead a partition whose next event is at or past it is
@@ -234,6 +239,7 @@ class IngestPipeline {
   // that crosses it, where the batch was cut (0: none).
   int64_t next_boundary_ms_ = 0, crossing_ms_ = 0;
   bool aligned_ = false;
+  FoldPolicy fold_;
   std::map<TopicPartition, int64_t> held_;  // aligned mode: held partitions, their event's time
   std::vector<size_t> held_indices_;        // of the last Process call
   std::function<bool()> fit_gate_;

@@ -4,7 +4,6 @@
 
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "segd/state/state_store.h"
 
@@ -14,11 +13,10 @@ class MemoryStateStore : public StateStore {
  public:
   Status GetCustomers(const std::vector<std::string_view>& ids,
                       std::vector<std::optional<CustomerState>>* out) override;
-  Status GetOrders(const std::vector<std::string_view>& order_keys,
-                   std::vector<std::optional<OrderRecord>>* out) override;
-  Status HasEvents(const std::vector<std::string_view>& event_ids, std::vector<bool>* out) override;
-  Status ScanOrders(std::string_view customer_id,
-                    const std::function<void(std::string_view, const OrderRecord&)>& fn) override;
+  Status GetRecords(const std::vector<std::string_view>& ids,
+                    std::vector<std::optional<CustomerRecord>>* out) override;
+  Status HasLegacyEvents(const std::vector<std::string_view>& event_ids,
+                         std::vector<bool>* out) override;
   Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
@@ -29,9 +27,7 @@ class MemoryStateStore : public StateStore {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, CustomerState, std::less<>> customers_;
-  std::map<std::string, OrderRecord, std::less<>> orders_;
-  std::set<std::string, std::less<>> events_;
+  std::map<std::string, CustomerRecord, std::less<>> customers_;
   std::map<TopicPartition, PartitionProgress> progress_;
   std::map<std::string, std::string, std::less<>> meta_;
 };

@@ -13,6 +13,9 @@ struct StorageOptions {
   int64_t write_buffer_mb = 64;    // storage.write_buffer_mb (per column family)
   int64_t min_free_mb = 512;       // storage.min_free_mb: commits stop below this (0: never)
   bool read_only = false;  // open as a read-only secondary: works while a segd writes the store
+  // Tests only: a migration from storage format 1 stops (as a crash would) after this many
+  // customers, failing the open. 0: never.
+  uint64_t stop_migration_after = 0;
 };
 
 }  // namespace segd

@@ -7,16 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "segd/state/customer_state.h"
-#include "segd/state/order_record.h"
+#include "segd/state/customer_record.h"
 #include "segd/state/partition_progress.h"
 
 namespace segd {
 
 struct StateDelta {
-  std::vector<std::pair<std::string_view, const CustomerState*>> customers;  // by customer id
-  std::vector<std::pair<std::string_view, const OrderRecord*>> orders;       // by OrderKey
-  std::vector<std::string_view> event_ids;                                   // newly applied
+  std::vector<std::pair<std::string_view, const CustomerRecord*>> customers;  // by customer id
   std::vector<std::pair<TopicPartition, PartitionProgress>> progress;
   std::vector<std::pair<std::string, std::string>> meta;  // opaque blobs (models, ...) by name
   std::vector<std::string> meta_deletes;                  // blobs to remove

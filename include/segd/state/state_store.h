@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "segd/common/status.h"
+#include "segd/state/customer_record.h"
 #include "segd/state/customer_state.h"
-#include "segd/state/order_record.h"
 #include "segd/state/partition_progress.h"
 #include "segd/state/state_delta.h"
 
@@ -23,18 +23,17 @@ class StateStore {
  public:
   virtual ~StateStore() = default;
 
-  // Batched point reads: out[i] answers keys[i] (nullopt / false when absent). `out` is resized.
+  // Batched point reads: out[i] answers ids[i] (nullopt / false when absent). `out` is resized.
+  // The state alone (lookups, features)...
   [[nodiscard]] virtual Status GetCustomers(const std::vector<std::string_view>& ids,
                                             std::vector<std::optional<CustomerState>>* out) = 0;
-  [[nodiscard]] virtual Status GetOrders(const std::vector<std::string_view>& order_keys,
-                                         std::vector<std::optional<OrderRecord>>* out) = 0;
-  [[nodiscard]] virtual Status HasEvents(const std::vector<std::string_view>& event_ids,
-                                         std::vector<bool>* out) = 0;
-
-  // Calls `fn(order_key, record)` for every stored order of `customer_id`, in key order.
-  [[nodiscard]] virtual Status ScanOrders(
-      std::string_view customer_id,
-      const std::function<void(std::string_view, const OrderRecord&)>& fn) = 0;
+  // ... or the whole record with the customer's orders (ingest).
+  [[nodiscard]] virtual Status GetRecords(const std::vector<std::string_view>& ids,
+                                          std::vector<std::optional<CustomerRecord>>* out) = 0;
+  // Whether each event id is in the event-id index that a store migrated from storage format 1
+  // keeps for the orders it migrated (OrderEntry::legacy); false everywhere in other stores.
+  [[nodiscard]] virtual Status HasLegacyEvents(const std::vector<std::string_view>& event_ids,
+                                               std::vector<bool>* out) = 0;
 
   // Calls `fn(customer_id, state)` for every stored customer in key order until it returns false.
   [[nodiscard]] virtual Status ScanCustomers(
