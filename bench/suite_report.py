@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-ORDER = ["kafka", "drift", "online", "ari", "lookup", "scale", "callgrind", "ingest"]
+ORDER = ["kafka", "drift", "online", "ari", "lookup", "scale", "growth", "callgrind", "ingest"]
 TITLES = {
     "kafka": "1. Ingest vs raw Kafka (dev broker)",
     "drift": "2. Baseline fit vs scikit-learn KMeans; 4. drift evaluation",
@@ -20,6 +20,7 @@ TITLES = {
     "ari": "4. ARI vs scikit-learn adjusted_rand_score",
     "lookup": "5. Lookups (wrk)",
     "scale": "6. Scale with size",
+    "growth": "6b. Disk as one population's history grows",
     "callgrind": "7. Instruction counts (callgrind)",
     "ingest": "Ingest, generated history (one core and end to end)",
 }

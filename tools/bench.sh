@@ -8,7 +8,7 @@
 #
 # Reference tools come from `bash tools/setup.sh --bench` (python3-sklearn, wrk, valgrind, kcat).
 # Environment: SEGD_BENCH_BUILD_DIR (build-bench), SEGD_BENCH_JOBS (2), SEGD_BENCH_ONLY (a
-# space-separated subset of: kafka drift online ari lookup scale callgrind ingest).
+# space-separated subset of: kafka drift online ari lookup scale growth callgrind ingest).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ case "${1:-}" in
 esac
 build=${SEGD_BENCH_BUILD_DIR:-build-bench}
 jobs=${SEGD_BENCH_JOBS:-2}
-only=${SEGD_BENCH_ONLY:-kafka drift online ari lookup scale callgrind ingest}
+only=${SEGD_BENCH_ONLY:-kafka drift online ari lookup scale growth callgrind ingest}
 out=bench/results
 [ "$mode" = quick ] && out=bench/results/quick
 py=/usr/bin/python3  # Debian's python: scikit-learn comes from python3-sklearn
@@ -32,6 +32,7 @@ if [ "$mode" = quick ]; then
   ari_args=(--labels 100000,1000000 --k 4,10 --runs 3)
   lookup_args=(--customers 100000 --runs 1 --seconds 3)
   scale_args=(--customers 20000,100000 --runs 2)
+  growth_args=(--customers 20000 --years 1,2,4)
   callgrind_events=5000 callgrind_warmup=1000
   ingest_args=(--customers 20000 --partitions 16 --runs 2)
 else
@@ -41,6 +42,7 @@ else
   ari_args=(--labels 1000000,10000000 --k 4,7,10 --runs 5)
   lookup_args=(--customers 1000000 --runs 3 --seconds 10)
   scale_args=(--customers 100000,1000000,10000000 --runs 3 --large-runs 2)
+  growth_args=(--customers 100000 --years 1,2,3,4,6)
   callgrind_events=20000 callgrind_warmup=5000
   ingest_args=(--customers 100000 --partitions 16 --runs 3)
 fi
@@ -95,6 +97,7 @@ for b in $only; do
       fi
       ;;
     scale) run scale "$bin/scale/segd-bench-scale" "${scale_args[@]}" --json "$parts/scale.json" ;;
+    growth) run growth "$bin/growth/segd-bench-growth" "${growth_args[@]}" --json "$parts/growth.json" ;;
     callgrind)
       command -v valgrind >/dev/null || continue
       for store in memory rocksdb; do

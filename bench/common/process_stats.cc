@@ -1,10 +1,13 @@
 #include "common/process_stats.h"
 
+#include <rocksdb/db.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace segd::bench {
 namespace {
@@ -53,6 +56,31 @@ int64_t DiskUsageBytes(const std::string& dir) {
     if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) bytes += st.st_blocks * 512;
   }
   return bytes;
+}
+
+int64_t CompactedBytes(const std::string& dir) {
+  rocksdb::DBOptions o;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(o, dir, &names).ok()) std::abort();
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (!rocksdb::DB::Open(o, dir, cfs, &handles, &db).ok()) std::abort();
+  rocksdb::CompactRangeOptions c;
+  c.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  uint64_t sst = 0;
+  for (auto* h : handles) {
+    if (!db->Flush(rocksdb::FlushOptions(), h).ok()) std::abort();
+    if (!db->CompactRange(c, h, nullptr, nullptr).ok()) std::abort();
+    uint64_t v = 0;
+    db->GetIntProperty(h, "rocksdb.total-sst-files-size", &v);
+    sst += v;
+    db->DestroyColumnFamilyHandle(h);
+  }
+  db->Close();
+  delete db;
+  return static_cast<int64_t>(sst);
 }
 
 }  // namespace segd::bench

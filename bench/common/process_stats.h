@@ -26,4 +26,9 @@ double CpuSeconds();
 // Disk space allocated to the files under `dir` (what `du -s` reports), in bytes.
 int64_t DiskUsageBytes(const std::string& dir);
 
+// Opens the (closed) RocksDB directory `dir`, flushes and fully compacts every column family
+// and returns the size of its SST files: what the data takes without the write-ahead log and
+// the stale versions that compaction has not dropped yet. Aborts on error.
+int64_t CompactedBytes(const std::string& dir);
+
 }  // namespace segd::bench

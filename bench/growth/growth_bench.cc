@@ -7,8 +7,6 @@
 // on events.
 //
 //   build-bench/bench/growth/segd-bench-growth --customers 100000 --years 1,2,3,4,6
-#include <rocksdb/db.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -86,33 +84,6 @@ uint64_t StreamHistory(int customers, int years, size_t batch, Fn fn) {
   }
   flush();
   return total;
-}
-
-int64_t CompactedBytes(const std::string& dir) {
-  rocksdb::DBOptions o;
-  std::vector<std::string> names;
-  if (!rocksdb::DB::ListColumnFamilies(o, dir, &names).ok()) std::abort();
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  if (!rocksdb::DB::Open(o, dir, cfs, &handles, &db).ok()) std::abort();
-  rocksdb::CompactRangeOptions c;
-  c.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (auto* h : handles) {
-    if (!db->Flush(rocksdb::FlushOptions(), h).ok()) std::abort();
-    if (!db->CompactRange(c, h, nullptr, nullptr).ok()) std::abort();
-  }
-  uint64_t sst = 0;
-  for (auto* h : handles) {
-    uint64_t v = 0;
-    db->GetIntProperty(h, "rocksdb.total-sst-files-size", &v);
-    sst += v;
-    db->DestroyColumnFamilyHandle(h);
-  }
-  db->Close();
-  delete db;
-  return static_cast<int64_t>(sst);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ struct RunFigures {
   double events_per_s = 0;
   double cores = 0;           // CPU time of all threads / wall time
   double read_per_event = 0;  // bytes read (rchar) per event, RocksDB's reads and the history's
-  int64_t peak_rss = 0, disk = 0;
+  int64_t peak_rss = 0, disk = 0, compacted = 0;
   uint64_t events = 0;
 };
 
@@ -80,6 +80,7 @@ RunFigures IngestFile(const std::string& path, const std::string& dir,
   r.peak_rss = PeakRssBytes();
   ingest.Close();
   r.disk = DiskUsageBytes(dir);
+  r.compacted = CompactedBytes(dir);
   return r;
 }
 
@@ -137,12 +138,12 @@ int main(int argc, char** argv) {
       "storage.block_cache_mb " + std::to_string(options.storage.block_cache_mb) +
       ", storage.write_buffer_mb " + std::to_string(options.storage.write_buffer_mb);
   std::printf("one-core path (decode+apply+commit, no Kafka), %s\n", caches.c_str());
-  std::printf("%-12s %12s %4s %12s %12s %12s %8s %14s\n", "customers", "events", "run", "events/s",
-              "peak RSS MiB", "disk MiB", "cores", "read B/event");
+  std::printf("%-12s %12s %4s %12s %12s %12s %14s %8s %14s\n", "customers", "events", "run",
+              "events/s", "peak RSS MiB", "disk MiB", "compacted MiB", "cores", "read B/event");
   for (int customers : sizes) {
     const std::string history = dir + "/history.tsv";
     const uint64_t events = InChild<uint64_t>([&] { return WriteHistory(customers, history); });
-    std::vector<double> rate, rss, disk, cores, reads;
+    std::vector<double> rate, rss, disk, compacted, cores, reads;
     const int size_runs = customers >= 5'000'000 && large_runs > 0 ? large_runs : runs;
     for (int r = 0; r < size_runs; ++r) {
       const auto f =
@@ -151,11 +152,13 @@ int main(int argc, char** argv) {
       rate.push_back(f.events_per_s);
       rss.push_back(f.peak_rss / 1048576.0);
       disk.push_back(f.disk / 1048576.0);
+      compacted.push_back(f.compacted / 1048576.0);
       cores.push_back(f.cores);
       reads.push_back(f.read_per_event);
-      std::printf("%-12d %12llu %4d %12.0f %12.1f %12.1f %8.2f %14.0f\n", customers,
+      std::printf("%-12d %12llu %4d %12.0f %12.1f %12.1f %14.1f %8.2f %14.0f\n", customers,
                   (unsigned long long)events, r + 1, rate.back(), rss.back(), disk.back(),
-                  cores.back(), reads.back());
+                  compacted.back(), cores.back(), reads.back());
+      std::fflush(stdout);
       std::filesystem::remove_all(dir + "/state");
     }
     std::filesystem::remove(history);
@@ -168,6 +171,8 @@ int main(int argc, char** argv) {
     report.Add(label, "ingest rate", "events/s", rate, note);
     report.Add(label, "peak RSS (VmHWM)", "MiB", rss, "target < 1024 at 10M customers");
     report.Add(label, "RocksDB dir disk use", "MiB", disk, "du after close (WAL included)");
+    report.Add(label, "after a full compaction (SST files)", "MiB", compacted,
+               "the data without WAL and not yet compacted stale versions");
     report.Add(label, "CPU use (all threads)", "cores", cores,
                "user+sys CPU time / wall time: consumer thread + RocksDB flush/compaction");
     report.Add(label, "bytes read per event (rchar)", "B/event", reads,

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "app/daemon.h"
 #include "app/drift_report.h"
@@ -119,6 +120,10 @@ int InspectDrift(const SegdConfig& config, const std::string& format, const std:
 // Opens the store for writing, which brings it to the current storage format (a format-1 store
 // is migrated in place, with progress in the log), and closes it.
 int Migrate(const SegdConfig& config) {
+  if (!std::filesystem::exists(std::filesystem::path(config.storage.path) / "CURRENT")) {
+    std::fprintf(stderr, "segd: no state store at %s\n", config.storage.path.c_str());
+    return 1;
+  }
   auto opened = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
   if (!opened.ok()) {
     std::fprintf(stderr, "segd: %s\n", opened.status().ToString().c_str());

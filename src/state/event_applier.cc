@@ -51,7 +51,6 @@ void RemoveOrder(const OrderRecord& o, CustomerRecord* r) {
 }
 
 void FoldOne(const OrderEntry& e, FoldedOrders* f) {
-  f->through_ms = f->orders == 0 ? e.last_ms : std::max(f->through_ms, e.last_ms);
   ++f->orders;
   if (!e.record.counts()) return;
   f->first_ms = f->counted == 0 ? e.record.placed_ms : std::min(f->first_ms, e.record.placed_ms);
@@ -61,9 +60,16 @@ void FoldOne(const OrderEntry& e, FoldedOrders* f) {
 
 void Fold(const FoldPolicy& policy, CustomerRecord* r) {
   const int64_t cutoff = r->state.updated_ms - policy.horizon_ms;
+  FoldedOrders& f = r->folded;
+  std::erase_if(f.recent, [&](const std::pair<uint64_t, int64_t>& h) {
+    if (h.second >= cutoff) return false;
+    f.through_ms = std::max(f.through_ms, h.second);  // past the horizon now: known by time
+    return true;
+  });
   std::erase_if(r->orders, [&](const OrderEntry& e) {
     if (e.last_ms >= cutoff) return false;
-    FoldOne(e, &r->folded);
+    FoldOne(e, &f);
+    f.through_ms = std::max(f.through_ms, e.last_ms);
     return true;
   });
   while (r->orders.size() > std::max<size_t>(policy.max_orders, 1)) {
@@ -71,7 +77,10 @@ void Fold(const FoldPolicy& policy, CustomerRecord* r) {
         r->orders.begin(), r->orders.end(), [](const OrderEntry& a, const OrderEntry& b) {
           return a.last_ms != b.last_ms ? a.last_ms < b.last_ms : a.order_id < b.order_id;
         });
-    FoldOne(*oldest, &r->folded);
+    FoldOne(*oldest, &f);
+    // Inside the horizon, events for it may still come: remembered by id until it passes.
+    const std::pair<uint64_t, int64_t> h{OrderIdHash(oldest->order_id), oldest->last_ms};
+    f.recent.insert(std::lower_bound(f.recent.begin(), f.recent.end(), h), h);
     r->orders.erase(oldest);
   }
 }
@@ -155,8 +164,15 @@ StatusOr<ApplyOutcome> EventApplier::Apply(const Event& e, MicroBatch* batch,
       if (*seen) return ApplyOutcome::kDuplicateEvent;
     }
   } else if (current != nullptr && current->folded.orders > 0) {
+    const FoldedOrders& f = current->folded;
+    const uint64_t order_hash = OrderIdHash(e.order_id);
+    const auto it = std::lower_bound(f.recent.begin(), f.recent.end(),
+                                     std::pair<uint64_t, int64_t>{order_hash, INT64_MIN});
+    if (it != f.recent.end() && it->first == order_hash) return ApplyOutcome::kFoldedOrder;
+    // Orders folded past the horizon are known only by time: a placement at or before their
+    // latest event, a cancel or review less than a horizon after it, may concern one of them.
     const int64_t reach = e.type == EventType::kOrderPlaced ? 0 : fold.horizon_ms;
-    if (e.time_ms - reach <= current->folded.through_ms) return ApplyOutcome::kFoldedOrder;
+    if (f.through_ms > 0 && e.time_ms - reach <= f.through_ms) return ApplyOutcome::kFoldedOrder;
   }
   const ApplyOutcome outcome = Decide(e, entry != nullptr ? entry->record : OrderRecord{});
   if (outcome != ApplyOutcome::kApplied) return outcome;

@@ -60,6 +60,8 @@ class RocksDbStateStore : public StateStore {
     write_options_.sync = o.sync_writes;
   }
   ~RocksDbStateStore() override {
+    // A clean close leaves no WAL to replay (the next start is quicker, the directory smaller).
+    if (secondary_dir_.empty()) (void)db_->Flush(rocksdb::FlushOptions(), cfs_);
     for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
     if (legacy_events_ != nullptr) db_->DestroyColumnFamilyHandle(legacy_events_);
     db_->Close();
@@ -254,6 +256,7 @@ rocksdb::ColumnFamilyOptions MakeCfOptions(const StorageOptions& o,
   // orders): a memtable bloom filter answers those without walking the skiplist.
   cf.memtable_prefix_bloom_size_ratio = 0.05;
   cf.memtable_whole_key_filtering = true;
+  cf.level_compaction_dynamic_level_bytes = true;
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
   return cf;
@@ -273,7 +276,8 @@ Status MigrateFormat1(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* customers,
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, customers));
-  std::unique_ptr<rocksdb::Iterator> order_it(db->NewIterator(ro, orders));
+  std::unique_ptr<rocksdb::Iterator> order_it(orders != nullptr ? db->NewIterator(ro, orders)
+                                                                : rocksdb::NewEmptyIterator());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::WriteBatch batch;
@@ -297,7 +301,7 @@ Status MigrateFormat1(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* customers,
     SEGD_RETURN_IF_ERROR(DecodeCustomerState(stored, &r.state));
     const std::string prefix = OrderKeyPrefixV1(id);
     for (order_it->Seek(prefix); order_it->Valid() && order_it->key().starts_with(prefix);
-         order_it->Next()) {
+         order_it->Next()) {  // (an empty iterator when the store had no orders family)
       OrderEntry e;
       e.order_id.assign(order_it->key().ToStringView().substr(prefix.size()));
       SEGD_RETURN_IF_ERROR(DecodeOrderRecordV1(order_it->value().ToStringView(), &e.record));
@@ -408,6 +412,13 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
   db_options.create_if_missing = !o.read_only;
   db_options.create_missing_column_families = !o.read_only;
   db_options.max_background_jobs = 2;
+  // The small column families (progress, meta) change with every commit but fill their
+  // memtables slowly, and a WAL file is kept until every family written in it has flushed: left
+  // to the default (four times all write buffers) they pinned several hundred MiB of WAL, more
+  // than the data itself. Past one write buffer's worth of WAL they are flushed, and the old
+  // files go.
+  db_options.max_total_wal_size = static_cast<uint64_t>(std::max<int64_t>(o.write_buffer_mb, 16))
+                                  << 20;
   auto cache = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_mb) << 20);
   const rocksdb::ColumnFamilyOptions cf_options = MakeCfOptions(o, cache);
   // Format 2's column families first (in Cf order), then any other the store has (format 1's):
@@ -417,7 +428,12 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
     std::vector<std::string> existing;
     if (rocksdb::DB::ListColumnFamilies(db_options, o.path, &existing).ok()) {
       for (const std::string& name : existing) {
-        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+        if (name != kLegacyOrders && name != kLegacyEvents) {
+          return FailedPrecondition("state store at " + o.path + " has a column family '" + name +
+                                    "' this release does not know (written by a newer segd?)");
+        }
+        names.push_back(name);
       }
     }
   }
@@ -457,6 +473,7 @@ StatusOr<std::unique_ptr<StateStore>> OpenRocksDbStateStore(const StorageOptions
       for (auto* cf : handles) {
         if (cf != nullptr) db->DestroyColumnFamilyHandle(cf);
       }
+      if (legacy_events != nullptr) db->DestroyColumnFamilyHandle(legacy_events);
       db->Close();
       return upgraded;
     }

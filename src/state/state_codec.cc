@@ -5,7 +5,9 @@
 //                     f64 total | zz items | zz installments | zz review_sum | varint review_count
 //                     | varint region_len | region | varint folded.orders | [if folded.orders > 0:
 //                     varint counted | zz through-updated |
-//                      zz first-updated | zz last-updated] | varint n | n x OrderEntry
+//                      zz first-updated | zz last-updated | varint n_recent |
+//                      n_recent x (u64 order-id hash | zz last-updated)] |
+//                     varint n | n x OrderEntry
 //   OrderEntry:       u8 flags (placed 1, canceled 2, id packed as hex 4, legacy 8,
 //                     review score << 4) | varint id_len | id (lowercase hex ids of even length
 //                     as bytes) | zz last_ms-updated | [placed: zz placed_ms-last_ms | f64 amount |
@@ -255,6 +257,11 @@ void EncodeCustomerRecord(const CustomerRecord& c, std::string* out) {
     PutZigzag(out, Delta(c.folded.through_ms, base));
     PutZigzag(out, Delta(c.folded.first_ms, base));
     PutZigzag(out, Delta(c.folded.last_ms, base));
+    PutVarint(out, c.folded.recent.size());
+    for (const auto& [hash, last] : c.folded.recent) {
+      Put<uint64_t>(out, hash);
+      PutZigzag(out, Delta(last, base));
+    }
   }
   PutVarint(out, c.orders.size());
   for (const OrderEntry& e : c.orders) {
@@ -306,6 +313,13 @@ Status DecodeCustomerRecord(std::string_view in, CustomerRecord* c) {
     c->folded.through_ms = Add(base, r.Zigzag());
     c->folded.first_ms = Add(base, r.Zigzag());
     c->folded.last_ms = Add(base, r.Zigzag());
+    const uint64_t recent = r.Varint();
+    if (!r.ok() || recent > in.size()) return DataLoss("customer record: truncated");
+    c->folded.recent.resize(recent);
+    for (auto& [hash, last] : c->folded.recent) {
+      hash = r.Get<uint64_t>();
+      last = Add(base, r.Zigzag());
+    }
   }
   const uint64_t n = r.Varint();
   if (!r.ok() || n > in.size()) return DataLoss("customer record: truncated");

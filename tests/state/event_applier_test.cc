@@ -293,13 +293,24 @@ TEST(EventApplierTest, AtMostMaxOrdersAreHeldTheOldestFoldFirst) {
   }
   EXPECT_EQ(l.HeldOrders("c"), (std::vector<std::string>{"o4", "o5", "o6"}));
   EXPECT_EQ(l.Record("c").folded.orders, 3u);
-  EXPECT_EQ(l.Record("c").folded.through_ms, 3 * kDay);
+  EXPECT_EQ(l.Record("c").folded.through_ms, 0);  // none past the horizon: known by id
+  EXPECT_EQ(l.Record("c").folded.recent.size(), 3u);
   EXPECT_EQ(l.Customer("c").order_count, 6u);
   EXPECT_DOUBLE_EQ(l.Customer("c").total_amount, 21);
   // A review of a folded order, within the horizon of it: not applied.
   EXPECT_EQ(l.Apply(Review("r2", "c", "o2", 7 * kDay, 5)), ApplyOutcome::kFoldedOrder);
   EXPECT_EQ(l.Apply(Review("r5", "c", "o5", 7 * kDay, 5)), ApplyOutcome::kApplied);
   EXPECT_EQ(l.Customer("c").review_count, 1u);
+  // A new order's cancel that comes before its placement is still remembered: the order never
+  // counts (the cap folds o4 meanwhile).
+  EXPECT_EQ(l.Apply(Canceled("x9", "c", "o9", 8 * kDay)), ApplyOutcome::kApplied);
+  EXPECT_EQ(l.Apply(Placed("p9", "c", "o9", 7 * kDay, 100)), ApplyOutcome::kApplied);
+  EXPECT_EQ(l.Customer("c").order_count, 6u);
+  EXPECT_DOUBLE_EQ(l.Customer("c").total_amount, 21);
+  // Once past the horizon, the cap-folded orders are known by time, like the others.
+  l.Apply(Placed("p10", "c", "o10", 1010 * kDay, 1));
+  EXPECT_TRUE(l.Record("c").folded.recent.empty());
+  EXPECT_GT(l.Record("c").folded.through_ms, 0);
 }
 
 // Folding only forgets records: a history whose events come in time order, with cancels and

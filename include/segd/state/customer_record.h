@@ -33,11 +33,16 @@ struct OrderEntry {
 // Orders folded into the aggregates: their contributions stay in CustomerState, their records
 // are gone. Events that may concern one of them are not applied (ApplyOutcome::kFoldedOrder).
 struct FoldedOrders {
-  uint32_t orders = 0;     // folded orders
-  uint32_t counted = 0;    // of which counted in the totals (placed, not canceled)
-  int64_t through_ms = 0;  // latest event time of any folded order
-  int64_t first_ms = 0;    // earliest placement among the counted folded orders
-  int64_t last_ms = 0;     // latest placement among the counted folded orders
+  uint32_t orders = 0;   // folded orders
+  uint32_t counted = 0;  // of which counted in the totals (placed, not canceled)
+  // Latest event time of the orders folded past the horizon (0: none): events up to a horizon
+  // after it may concern one of them.
+  int64_t through_ms = 0;
+  int64_t first_ms = 0;  // earliest placement among the counted folded orders
+  int64_t last_ms = 0;   // latest placement among the counted folded orders
+  // Orders folded by the count cap while still inside the horizon: (OrderIdHash, latest event
+  // time), sorted. Known exactly until they pass the horizon and join through_ms.
+  std::vector<std::pair<uint64_t, int64_t>> recent;
 
   bool operator==(const FoldedOrders&) const = default;
 };

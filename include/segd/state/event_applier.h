@@ -30,11 +30,13 @@ const char* ApplyOutcomeName(ApplyOutcome outcome);
 // record stays small however many orders the customer places. After each applied event:
 //  - every order whose latest event is more than `horizon_ms` of event time before the
 //    customer's latest event is folded;
-//  - then, while more than `max_orders` remain, the one with the oldest latest event.
+//  - then, while more than `max_orders` remain, the one with the oldest latest event; the ids of
+//    orders folded this way are kept (hashed) until they pass the horizon too.
 // An event that names an order the record no longer holds is not applied (kFoldedOrder) when it
-// may concern a folded one: a placement at or before the folded orders' latest event time, a
-// cancel or review less than `horizon_ms` after it (cancels and reviews come within the horizon
-// of their order, which is why it must exceed every cancel or review delay in the data).
+// concerns an order folded by the cap, or may concern one folded past the horizon: a placement
+// at or before the latest event time of those, a cancel or review less than `horizon_ms` after
+// it (cancels and reviews come within the horizon of their order, which is why it must exceed
+// every cancel or review delay in the data).
 struct FoldPolicy {
   int64_t horizon_ms = int64_t{365} * 86'400'000;  // ingest.fold_horizon_days
   size_t max_orders = 500;                         // ingest.max_orders_per_customer

@@ -42,5 +42,7 @@ std::string PartitionKey(const TopicPartition& tp);
 // A stable 64-bit hash of an event id (FNV-1a, then a SplitMix64 finaliser): what an order entry
 // remembers of the events applied to it. The same on every machine and release.
 uint64_t EventIdHash(std::string_view event_id);
+// The same hash of an order id (FoldedOrders::recent).
+inline uint64_t OrderIdHash(std::string_view order_id) { return EventIdHash(order_id); }
 
 }  // namespace segd
