@@ -211,11 +211,7 @@ Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
     for (const auto& [tp, p] : pipeline_->progress()) offsets.emplace_back(tp, p.next_offset);
     source_->CommitForMonitoring(offsets);
   }
-  if (source_ != nullptr) {
-    source_->Recycle(&pending_);
-  } else {
-    pending_.clear();
-  }
+  pending_.clear();
   return Status::Ok();
 }
 

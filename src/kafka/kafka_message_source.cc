@@ -3,7 +3,6 @@
 // stored in RocksDB (design invariant 1), never to a Kafka-committed offset.
 #include "segd/kafka/kafka_message_source.h"
 
-#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
@@ -227,17 +226,6 @@ class KafkaMessageSource : public MessageSource {
     RdKafka::TopicPartition::destroy(parts);
   }
 
-  void Recycle(std::vector<RawMessage>* done) override {
-    // Kept up to a few full polls' worth; their strings keep their capacity (not the rare
-    // large ones, so that a burst of big messages does not stay in memory).
-    for (RawMessage& m : *done) {
-      if (spare_.size() >= kMaxSpare) break;
-      if (m.value.capacity() > kMaxSpareBytes) continue;
-      spare_.push_back(std::move(m));
-    }
-    done->clear();
-  }
-
   std::vector<TopicPartition> Assignment() const override { return rebalancer_->assignment(); }
 
   void Pause(const std::vector<TopicPartition>& partitions) override {
@@ -288,8 +276,6 @@ class KafkaMessageSource : public MessageSource {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   bool closed_ = false;
   std::unique_ptr<BrokerMonitor> monitor_;
-  static constexpr size_t kMaxSpare = 20'000, kMaxSpareBytes = 4096;
-  std::vector<RawMessage> spare_;  // delivered, processed and handed back by Recycle
 };
 
 Status KafkaMessageSource::HandleError(const RdKafka::Message& m) {
@@ -332,14 +318,8 @@ Status KafkaMessageSource::Poll(int timeout_ms, size_t max_messages, std::vector
     }
     if (n++ == 0) monitor_->MarkContact();
     wait = 0;  // after the first message, take only what is already fetched
-    if (spare_.empty()) {
-      out->emplace_back();
-    } else {
-      out->push_back(std::move(spare_.back()));
-      spare_.pop_back();
-    }
-    RawMessage& r = out->back();
-    r.topic.assign(rd_kafka_topic_name(m->c_ptr()->rkt));
+    RawMessage& r = out->emplace_back();
+    r.topic = m->topic_name();
     r.partition = m->partition();
     r.offset = m->offset();
     if (!reached_ends.empty()) {
@@ -347,11 +327,7 @@ Status KafkaMessageSource::Poll(int timeout_ms, size_t max_messages, std::vector
       if (it != reached_ends.end() && r.offset >= it->second) reached_ends.erase(it);
     }
     r.has_key = m->key_pointer() != nullptr;
-    if (r.has_key) {
-      r.key.assign(static_cast<const char*>(m->key_pointer()), m->key_len());
-    } else {
-      r.key.clear();
-    }
+    if (r.has_key) r.key.assign(static_cast<const char*>(m->key_pointer()), m->key_len());
     r.value.assign(static_cast<const char*>(m->payload()), m->len());
   }
   return Status::Ok();

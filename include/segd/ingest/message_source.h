@@ -35,10 +35,6 @@ class MessageSource {
   [[nodiscard]] virtual Status Poll(int timeout_ms, size_t max_messages,
                                     std::vector<RawMessage>* out) = 0;
 
-  // Takes back messages Poll delivered that are no longer needed (*done is left empty), so that
-  // later Polls reuse their buffers instead of allocating per message.
-  virtual void Recycle(std::vector<RawMessage>* done) { done->clear(); }
-
   // Records consumed positions with the broker, for lag monitoring only (never read back).
   virtual void CommitForMonitoring(
       const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) = 0;
