@@ -1,5 +1,6 @@
 #include "app/api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <future>
@@ -180,8 +181,19 @@ HttpResponse Api::Readyz() const {
   return r;
 }
 
+std::optional<std::string> Api::Restoring(std::string_view id) const {
+  if (!sources_.restoring) return std::nullopt;
+  const std::vector<int32_t> restoring = sources_.restoring();
+  if (restoring.empty()) return std::nullopt;
+  const std::optional<int32_t> p = sources_.partition_of ? sources_.partition_of(id) : std::nullopt;
+  if (!p) return "partitions are being restored from the changelog";
+  if (std::find(restoring.begin(), restoring.end(), *p) == restoring.end()) return std::nullopt;
+  return "partition " + std::to_string(*p) + " is being restored from the changelog";
+}
+
 HttpResponse Api::Customer(const std::string& id, const HttpRequest& req) const {
   const std::string route = "/v1/customers/{id}";
+  if (auto why = Restoring(id)) return Unavailable(*why, route);
   if (sources_.locator) {
     const CustomerRoute where = sources_.locator->Locate(id);
     if (where.kind == CustomerRoute::Kind::kUnavailable) {
@@ -237,6 +249,9 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
                              route);
     }
     owned.push_back(ids[i].get<std::string>());
+  }
+  for (const std::string& id : owned) {
+    if (auto why = Restoring(id)) return Unavailable(*why, route);
   }
   BatchRoutes routes;
   if (sources_.locator) {

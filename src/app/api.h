@@ -5,7 +5,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "app/drift_api.h"
 #include "segd/cluster/customer_route.h"
@@ -40,6 +43,10 @@ struct ApiSources {
   std::function<bool()> group_follower;
   // POST /v1/cluster/drift-table, this member's share of a group drift evaluation (null: 404).
   std::function<HttpResponse(const HttpRequest&)> cluster_drift_table;
+  // Partitions being restored from the changelog now, and the partition of a customer id
+  // (nullopt: unknown): lookups of a restoring partition answer 503 (null: never).
+  std::function<std::vector<int32_t>()> restoring;
+  std::function<std::optional<int32_t>(std::string_view)> partition_of;
 };
 
 class Api {
@@ -48,6 +55,10 @@ class Api {
   Api(const SegdConfig& config, ApiSources sources);
 
   HttpResponse Handle(const HttpRequest& request) const;
+
+  // Why customer `id` cannot be looked up here now because its partition is being restored
+  // from the changelog (nullopt: it can).
+  std::optional<std::string> Restoring(std::string_view id) const;
 
  private:
   HttpResponse Readyz() const;

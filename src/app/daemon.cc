@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "app/api.h"
 #include "app/drift_monitor.h"
@@ -20,6 +22,7 @@
 #include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
 #include "segd/ingest/ingest_loop.h"
+#include "segd/kafka/kafka_changelog.h"
 #include "segd/kafka/kafka_control_log.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
 #include "segd/kafka/kafka_message_source.h"
@@ -96,6 +99,84 @@ StatusOr<std::unique_ptr<ClusterNode>> NewClusterNode(const SegdConfig& c, const
       WallClockMs);
 }
 
+// Test hooks, for the restore tests: the process exits (as a kill would end it) right after its
+// N-th changelog append, before the batch's local commit (env
+// SEGD_TEST_EXIT_AFTER_CHANGELOG_APPENDS=N), or after reading N entries in restores (env
+// SEGD_TEST_EXIT_AFTER_CHANGELOG_READS=N).
+class ExitingChangelog : public Changelog {
+ public:
+  ExitingChangelog(std::unique_ptr<Changelog> inner, int64_t appends, int64_t reads)
+      : inner_(std::move(inner)), appends_(appends), reads_(reads) {}
+  StatusOr<std::map<int32_t, int64_t>> Append(std::span<const ChangelogEntry> entries) override {
+    auto r = inner_->Append(entries);
+    if (--appends_ == 0) Exit("after a changelog append, before its local commit");
+    return r;
+  }
+  StatusOr<ChangelogRange> Range(int32_t partition) override { return inner_->Range(partition); }
+  Status Read(int32_t partition, int64_t from, int64_t to,
+              const std::function<Status(int64_t, ChangelogEntry&&)>& fn) override {
+    return inner_->Read(partition, from, to, [&](int64_t offset, ChangelogEntry&& e) {
+      if (--reads_ == 0) Exit("in the middle of a restore");
+      return fn(offset, std::move(e));
+    });
+  }
+
+ private:
+  [[noreturn]] static void Exit(const char* where) {
+    spdlog::error("test hook: exiting {}", where);
+    spdlog::default_logger()->flush();
+    std::_Exit(86);
+  }
+  std::unique_ptr<Changelog> inner_;
+  int64_t appends_, reads_;
+};
+
+int64_t EnvCount(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoll(v) : -1;
+}
+
+// The changelog of config.changelog (null when disabled): its topic checked or created with the
+// source topics' partition count.
+StatusOr<std::unique_ptr<Changelog>> OpenChangelog(const SegdConfig& c,
+                                                   int32_t* source_partitions) {
+  if (!c.changelog.enabled) return std::unique_ptr<Changelog>();
+  int32_t& partitions = *source_partitions;
+  for (const std::string& topic : c.kafka.topics) {
+    auto n = KafkaTopicPartitions(c.kafka, topic, 10000);
+    for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // brokers still starting
+      n = KafkaTopicPartitions(c.kafka, topic, 10000);
+    }
+    if (!n.ok())
+      return Status(n.status().code(), "source topic " + topic + ": " + n.status().message());
+    if (partitions != 0 && *n != partitions) {
+      return FailedPrecondition(
+          "with changelog.enabled the source topics must have the same "
+          "partition count (partition p of each shares changelog "
+          "partition p): " +
+          topic + " has " + std::to_string(*n) + ", " + c.kafka.topics.front() + " " +
+          std::to_string(partitions));
+    }
+    partitions = *n;
+  }
+  ChangelogTopicOptions o{
+      .topic = c.changelog.topic.empty() ? c.kafka.group_id + ".changelog" : c.changelog.topic,
+      .partitions = partitions,
+      .create = c.changelog.create,
+      .replication_factor = c.changelog.replication_factor,
+      .message_timeout_ms = c.changelog.message_timeout_ms};
+  auto changelog = OpenKafkaChangelog(c.kafka, o);
+  if (!changelog.ok()) return changelog.status();
+  spdlog::info("changelog topic {} ({} partitions)", o.topic, partitions);
+  const int64_t appends = EnvCount("SEGD_TEST_EXIT_AFTER_CHANGELOG_APPENDS");
+  const int64_t reads = EnvCount("SEGD_TEST_EXIT_AFTER_CHANGELOG_READS");
+  if (appends > 0 || reads > 0) {
+    return std::unique_ptr<Changelog>(new ExitingChangelog(std::move(*changelog), appends, reads));
+  }
+  return changelog;
+}
+
 }  // namespace
 
 int RunDaemon(const SegdConfig& config, const RunOptions& options) {
@@ -128,6 +209,16 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
+  int32_t source_partitions = 0;
+  auto changelog = OpenChangelog(config, &source_partitions);
+  if (!changelog.ok()) {
+    spdlog::error("cannot use the changelog: {}", changelog.status().ToString());
+    return 1;
+  }
+  if (*changelog) {
+    pipeline.SetChangelog(changelog->get());
+    loop.SetChangelog(changelog->get(), size_t(config.changelog.restore_chunk_customers));
+  }
   auto cluster = NewClusterNode(config, &loop, &stats);
   if (!cluster.ok()) {
     spdlog::error("cannot join the cluster: {}", cluster.status().ToString());
@@ -220,7 +311,14 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
        .cluster_drift_table =
            group ? std::function<HttpResponse(const HttpRequest&)>(
                        [&group](const HttpRequest& r) { return group->DriftTable(r); })
-                 : nullptr});
+                 : nullptr,
+       .restoring = [&loop] { return loop.serving().restoring; },
+       .partition_of =
+           [&config, n = source_partitions](std::string_view id) {
+             auto kind = ParsePartitionerKind(config.kafka.partitioner);
+             return n > 0 && kind.ok() ? std::optional<int32_t>(PartitionForKey(*kind, id, n))
+                                       : std::nullopt;
+           }});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {

@@ -352,6 +352,21 @@ Status LoadCluster(Section& s, ClusterConfig* c) {
   return s.RejectUnknown();
 }
 
+Status LoadChangelog(Section& s, ChangelogConfig* c) {
+  SEGD_RETURN_IF_ERROR(s.GetBool("enabled", &c->enabled));
+  SEGD_RETURN_IF_ERROR(s.GetString("topic", &c->topic));
+  SEGD_RETURN_IF_ERROR(s.GetBool("create", &c->create));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("replication_factor", &c->replication_factor, -1, 32));
+  if (c->replication_factor == 0) {
+    return InvalidArgument(s.PathOf("replication_factor") + ": 0 is not a replication factor");
+  }
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("restore_chunk_customers", &c->restore_chunk_customers, 1, 10'000'000));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("message_timeout_ms", &c->message_timeout_ms, 1000, 3'600'000));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -387,6 +402,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "model", &config.model, LoadModel));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "drift", &config.drift, LoadDrift));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "cluster", &config.cluster, LoadCluster));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "changelog", &config.changelog, LoadChangelog));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {

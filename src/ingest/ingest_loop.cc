@@ -14,6 +14,14 @@ IngestLoop::IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline)
 
 std::string IngestLoop::not_ready_reason() const {
   if (failed_.load(std::memory_order_acquire)) return "stopped: fatal error (see the log)";
+  {
+    std::lock_guard<std::mutex> lock(lag_mu_);
+    if (!serving_.restoring.empty()) {
+      std::string which;
+      for (int32_t p : serving_.restoring) which += (which.empty() ? "" : ",") + std::to_string(p);
+      return "restoring partition(s) " + which + " from the changelog";
+    }
+  }
   if (!ready_.load(std::memory_order_acquire)) return "starting: waiting for partition assignment";
   if (!brokers_reachable_.load(std::memory_order_acquire)) {
     return "kafka: no broker answered in the last seconds (reconnecting)";
@@ -24,6 +32,27 @@ std::string IngestLoop::not_ready_reason() const {
 Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
                               std::vector<int64_t>* start_offsets) {
   start_offsets->clear();
+  if (changelog_ != nullptr) {
+    std::set<int32_t> numbers;
+    for (const TopicPartition& tp : partitions) numbers.insert(tp.partition);
+    {
+      std::lock_guard<std::mutex> lock(lag_mu_);
+      ++serving_.generation;
+      serving_.assigned = partitions;
+      serving_.served.clear();
+      serving_.restoring.assign(numbers.begin(), numbers.end());
+    }
+    for (int32_t p : numbers) {
+      Status restored = RestorePartition(p);
+      std::lock_guard<std::mutex> lock(lag_mu_);
+      std::erase(serving_.restoring, p);
+      if (!restored.ok()) {
+        serving_.restoring.clear();
+        failed_.store(true, std::memory_order_release);
+        return restored;
+      }
+    }
+  }
   for (const TopicPartition& tp : partitions) {
     const bool known = pipeline_->progress().contains(tp);
     start_offsets->push_back(known ? pipeline_->ResumeOffset(tp) : kOffsetBeginning);
@@ -37,6 +66,63 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
   }
   caught_up_.store(false, std::memory_order_release);
   ready_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status IngestLoop::RestorePartition(int32_t partition) {
+  IngestStats& stats = pipeline_->mutable_stats();
+  auto range = changelog_->Range(partition);
+  if (!range.ok()) return range.status();
+  auto position = pipeline_->ChangelogPosition(partition);
+  if (!position.ok()) return position.status();
+  bool local = false;
+  for (const auto& [tp, p] : pipeline_->progress()) local = local || tp.partition == partition;
+  const int64_t from = position->value_or(0);
+  if (range->high <= from) return Status::Ok();  // the store is as new as the changelog
+  if (from < range->low) {
+    return DataLoss("changelog partition " + std::to_string(partition) + " starts at offset " +
+                    std::to_string(range->low) +
+                    " (older entries deleted: is the topic "
+                    "compacted, not deleted by retention?) but this instance holds " +
+                    (position->has_value() ? "its state only up to offset " + std::to_string(from)
+                                           : std::string("no state of it")) +
+                    ": cannot restore the partition");
+  }
+  if (local && !position->has_value()) {
+    spdlog::warn(
+        "partition {}: the store holds state written without the changelog; the "
+        "changelog's {} entries replace it where they overlap",
+        partition, range->high);
+  }
+  spdlog::info("partition {}: restoring from the changelog, offsets {}..{}", partition, from,
+               range->high);
+  const auto start = Clock::now();
+  auto last_log = start;
+  stats.restores_active.fetch_add(1, std::memory_order_relaxed);
+  auto report = pipeline_->Restore(
+      changelog_, partition, from, range->high, restore_chunk_customers_,
+      [&](const IngestPipeline::RestoreReport& r) {
+        heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        if (Clock::now() - last_log < std::chrono::seconds(5)) return;
+        last_log = Clock::now();
+        spdlog::info("partition {}: restore at changelog offset {} of {}, {} customers", partition,
+                     r.position, range->high, r.customers);
+      });
+  stats.restores_active.fetch_sub(1, std::memory_order_relaxed);
+  stats.restore_remaining.store(0, std::memory_order_relaxed);
+  if (!report.ok()) return report.status();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  stats.restores_completed.fetch_add(1, std::memory_order_relaxed);
+  stats.restore_nanos_total.fetch_add(uint64_t(seconds * 1e9), std::memory_order_relaxed);
+  std::string resume;
+  for (const auto& [tp, p] : pipeline_->progress()) {
+    if (tp.partition == partition) resume += " " + tp.topic + "@" + std::to_string(p.next_offset);
+  }
+  spdlog::info(
+      "partition {}: restored {} customers ({} new) from {} changelog entries in {:.2f} s "
+      "({:.0f} customers/s); {} records of an unfinished batch ignored; resuming at{}",
+      partition, report->customers, report->new_customers, report->records, seconds,
+      seconds > 0 ? double(report->customers) / seconds : 0.0, report->ignored, resume);
   return Status::Ok();
 }
 

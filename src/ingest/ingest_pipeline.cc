@@ -8,17 +8,15 @@
 #include <system_error>
 #include <utility>
 
+#include "ingest/pipeline_meta.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
+#include "segd/state/state_codec.h"
 
 namespace segd {
 namespace {
 
 constexpr uint8_t kStale = 0, kGood = 1, kRejected = 2, kHeld = 3;
-constexpr const char* kLiveModelKey = "model/live";
-constexpr const char* kCustomersKey = "stats/customers";
-
-std::string EncodeCount(uint64_t n) { return std::string(reinterpret_cast<const char*>(&n), 8); }
 
 }  // namespace
 
@@ -194,6 +192,7 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     auto before = batch_->FindCustomer(e.subject);
     if (!before.ok()) return before.status();
     const bool new_customer = *before == nullptr;
+    batch_->SetPartition(messages[i].partition);
     auto outcome = EventApplier::Apply(e, batch_, fold_);
     if (!outcome.ok()) return outcome.status();
     ++working_.outcomes[static_cast<size_t>(*outcome)];
@@ -304,7 +303,14 @@ void IngestPipeline::StartCommit(bool overlap) {
 
 Status IngestPipeline::CommitDelta(const StateDelta& delta) {
   const auto start = std::chrono::steady_clock::now();
-  Status committed = store_->Commit(delta);
+  // The changelog first, then the store (README, "Changelog"): a crash between them leaves the
+  // changelog ahead of the store, and the next assignment restores that tail from it.
+  StateDelta logged;
+  if (changelog_ != nullptr) {
+    logged = delta;
+    SEGD_RETURN_IF_ERROR(AppendToChangelog(&logged));
+  }
+  Status committed = store_->Commit(changelog_ != nullptr ? logged : delta);
   if (!committed.ok()) {
     // Never Unavailable: the caller treats a store failure as fatal, not as retryable.
     return committed.code() == StatusCode::kUnavailable ? Internal(committed.message()) : committed;
@@ -314,6 +320,45 @@ Status IngestPipeline::CommitDelta(const StateDelta& delta) {
           .count();
   stats_->commit_nanos_total.fetch_add(uint64_t(nanos), std::memory_order_relaxed);
   stats_->commit_duration.Observe(nanos);
+  return Status::Ok();
+}
+
+Status IngestPipeline::AppendToChangelog(StateDelta* delta) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<ChangelogEntry>& entries = changelog_entries_;
+  entries.resize(delta->customers.size() + delta->progress.size());
+  size_t n = 0;
+  for (size_t i = 0; i < delta->customers.size(); ++i) {
+    ChangelogEntry& e = entries[n++];
+    e.partition = delta->customer_partitions.empty() ? 0 : delta->customer_partitions[i];
+    e.key.assign(delta->customers[i].first);
+    e.value.clear();
+    EncodeCustomerRecord(*delta->customers[i].second, &e.value);
+    e.marker = false;
+  }
+  for (const auto& [tp, progress] : delta->progress) {
+    ChangelogEntry& e = entries[n++];
+    e.partition = tp.partition;
+    e.key.assign(kChangelogMarkerPrefix);
+    e.key.append(tp.topic);
+    e.value = EncodeChangelogMarker(tp, progress);
+    e.marker = true;
+  }
+  auto positions = changelog_->Append(entries);
+  if (!positions.ok()) {
+    // Fatal (never Unavailable): the changelog may hold part of the batch; a restart restores
+    // or re-consumes from the store's position, either way exactly once.
+    return Internal("changelog: " + positions.status().message());
+  }
+  for (const auto& [partition, position] : *positions) {
+    delta->meta.emplace_back(ChangelogPositionKey(partition), EncodeCount(uint64_t(position)));
+  }
+  stats_->changelog_records.fetch_add(delta->customers.size(), std::memory_order_relaxed);
+  stats_->changelog_nanos_total.fetch_add(
+      uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count()),
+      std::memory_order_relaxed);
   return Status::Ok();
 }
 

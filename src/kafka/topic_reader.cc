@@ -88,4 +88,21 @@ StatusOr<std::vector<ConsumedMessage>> ReadWholeTopic(const std::string& brokers
   return out;
 }
 
+StatusOr<std::pair<int64_t, int64_t>> QueryWatermarks(const std::string& brokers,
+                                                      const std::string& topic, int32_t partition,
+                                                      int timeout_ms) {
+  auto conf = NewKafkaConf({{"bootstrap.servers", brokers}, {"group.id", "segd-topic-reader"}});
+  if (!conf.ok()) return conf.status();
+  std::string errstr;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf->get(), errstr));
+  if (!consumer) return Internal("consumer: " + errstr);
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode e =
+      consumer->query_watermark_offsets(topic, partition, &low, &high, timeout_ms);
+  consumer->close();
+  if (e != RdKafka::ERR_NO_ERROR) return Unavailable("watermarks: " + RdKafka::err2str(e));
+  return std::make_pair(low, high);
+}
+
 }  // namespace segd

@@ -102,6 +102,24 @@ class IngestCollector : public prometheus::Collectable {
       out.back().metric.push_back(Value(C, double(s.retrains[i].load()),
                                         {{"trigger", RetrainTriggerName(RetrainTrigger(i))}}));
     }
+    single("segd_changelog_records_total", "Customer records written to the changelog topic.", C,
+           double(s.changelog_records.load()));
+    single("segd_changelog_append_seconds_total",
+           "Time spent waiting for changelog appends to be acknowledged.", C,
+           s.changelog_nanos_total.load() / 1e9);
+    single("segd_restore_entries_total", "Changelog entries read by restores.", C,
+           double(s.restore_records.load()));
+    single("segd_restore_customers_total", "Customer records written by restores.", C,
+           double(s.restore_customers.load()));
+    single("segd_restores_completed_total", "Partitions restored from the changelog.", C,
+           double(s.restores_completed.load()));
+    single("segd_restore_seconds_total", "Time spent restoring partitions.", C,
+           s.restore_nanos_total.load() / 1e9);
+    single("segd_restore_active_partitions", "Partitions being restored now.", G,
+           double(s.restores_active.load()));
+    single("segd_restore_remaining_entries",
+           "Changelog entries left to read in the running restore.", G,
+           double(s.restore_remaining.load()));
     single("segd_ready", "1 when segd is consuming and serving, else 0.", G, ready_() ? 1 : 0);
     out.push_back(Family("segd_build_info", "segd version.", G));
     out.back().metric.push_back(Value(G, 1, {{"version", kVersion}}));

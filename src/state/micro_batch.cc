@@ -60,6 +60,7 @@ StatusOr<CustomerRecord*> MicroBatch::MutableCustomer(std::string_view customer_
   if (!slot.value) slot.value.emplace();
   if (!slot.dirty) ++dirty_customers_;
   slot.dirty = true;
+  slot.partition = partition_;
   return &*slot.value;
 }
 
@@ -80,8 +81,11 @@ void MicroBatch::PutMeta(std::string name, std::string blob) {
 StateDelta MicroBatch::Delta() const {
   StateDelta d;
   d.customers.reserve(dirty_customers_);
+  d.customer_partitions.reserve(dirty_customers_);
   for (const auto& [id, slot] : customers_) {
-    if (slot.dirty) d.customers.emplace_back(id, &*slot.value);
+    if (!slot.dirty) continue;
+    d.customers.emplace_back(id, &*slot.value);
+    d.customer_partitions.push_back(slot.partition);
   }
   d.progress.assign(progress_.begin(), progress_.end());
   d.meta = meta_;

@@ -109,7 +109,10 @@ TEST_F(BrokerFaultTest, FaultsLoseNothingDoubleNothingAndRecoverByThemselves) {
                         << "model:\n  k: 3\n  n_init: 2\n  bootstrap_min_customers: 200\n"
                         // The injected Fetch and Produce errors must hit the source consumer
                         // and the dead-letter producer, not the control topic's clients.
-                        << "cluster:\n  enabled: false\n";
+                        << "cluster:\n  enabled: false\n"
+                        // Nor the changelog's producer: a failed changelog append stops segd
+                        // by design (ChangelogRestoreTest covers the restart).
+                        << "changelog:\n  enabled: false\n";
   const std::string log = dir_.Sub("segd.log");
   ChildProcess segd({kSegd, "--config", config, "run"}, {}, log);
   const int port = WaitForHttpPort(log);

@@ -350,6 +350,7 @@ TEST_F(ClusterIntegrationTest, TwoInstancesShareOneLiveModelAndLabelLikeASingleO
     in.process = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, in.log);
   };
   ASSERT_TRUE(broker_->CreateTopic("seed-" + topic + ".cluster", 1).ok());
+  CreateChangelog("seed-" + topic, 8);
   Instance seed{.state = dir_.Sub("seed")};
   start(seed, "seed", "seed-" + topic, true);
   ASSERT_EQ(seed.process->Wait(std::chrono::seconds(60)), 0) << ReadFile(seed.log);
@@ -360,6 +361,7 @@ TEST_F(ClusterIntegrationTest, TwoInstancesShareOneLiveModelAndLabelLikeASingleO
   }
   ASSERT_TRUE(broker_->CreateTopic("g-" + topic + ".cluster", 1).ok());
   ASSERT_TRUE(broker_->CreateTopic("alone-" + topic + ".cluster", 1).ok());
+  CreateChangelog("alone-" + topic, 8);
   Produce(topic, std::vector<KeyedEvent>(history.begin() + half, history.end()));
   // Then one order a day after everything in every partition: every instance's watermark, so
   // every answer's as_of (and the customers' recency), is the same as the single instance's.

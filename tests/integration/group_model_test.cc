@@ -111,6 +111,8 @@ TEST_F(GroupModelTest, ThreeInstancesAreOneSegmentationEqualToOneInstance) {
   const std::string single_group = "one-" + topic, group = "three-" + topic;
   ASSERT_TRUE(broker_->CreateTopic(single_group + ".cluster", 1).ok());
   ASSERT_TRUE(broker_->CreateTopic(group + ".cluster", 1).ok());
+  CreateChangelog(single_group, partitions);
+  CreateChangelog(group, partitions);
   const std::vector<KeyedEvent> history = MakeHistory(customers, 21);
   const size_t cut = history.size() * 7 / 10;
   Produce(topic, std::vector<KeyedEvent>(history.begin(), history.begin() + cut));

@@ -59,7 +59,14 @@ class KafkaTestEnv : public ::testing::Test {
         std::to_string(topic_counter_++);
     EXPECT_TRUE(broker_->CreateTopic(name, partitions).ok());
     EXPECT_TRUE(broker_->CreateTopic(name + ".dlq", 2).ok());
+    CreateChangelog("g-" + name, partitions);  // the group Config() and most tests use
     return name;
+  }
+
+  // The changelog topic of consumer group `group` (the dev broker cannot create topics on
+  // request, and would auto-create it with 4 partitions on first use).
+  static void CreateChangelog(const std::string& group, int partitions) {
+    EXPECT_TRUE(broker_->CreateTopic(group + ".changelog", partitions).ok());
   }
 
   void Produce(const std::string& topic, const std::vector<KeyedEvent>& events) {

@@ -103,6 +103,17 @@ struct ClusterConfig {
   int32_t live_exchange_ms = 1000;    // cluster.live_exchange_ms: live statistics exchange
 };
 
+// The changelog topic that lets a partition's state move between instances and survive a lost
+// disk (README, "Changelog and restore").
+struct ChangelogConfig {
+  bool enabled = true;              // changelog.enabled
+  std::string topic;                // changelog.topic ("" = "<kafka.group_id>.changelog")
+  bool create = true;               // changelog.create: create it (compacted) when missing
+  int32_t replication_factor = -1;  // changelog.replication_factor (-1: the broker's default)
+  int32_t restore_chunk_customers = 5000;  // changelog.restore_chunk_customers: per commit
+  int32_t message_timeout_ms = 60000;      // changelog.message_timeout_ms: per append
+};
+
 struct LogConfig {
   std::string level = "info";   // log.level: trace | debug | info | warn | error
   std::string format = "text";  // log.format: text | json
@@ -116,6 +127,7 @@ struct SegdConfig {
   ModelConfig model;
   DriftConfig drift;
   ClusterConfig cluster;
+  ChangelogConfig changelog;
   LogConfig log;
 };
 

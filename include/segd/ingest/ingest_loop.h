@@ -46,6 +46,7 @@ struct PartitionServing {
   uint64_t generation = 0;  // counts assignments and revocations
   std::vector<TopicPartition> assigned;
   std::vector<TopicPartition> served;
+  std::vector<int32_t> restoring;  // partitions being restored from the changelog now
 };
 
 class IngestLoop : public PartitionListener {
@@ -56,6 +57,14 @@ class IngestLoop : public PartitionListener {
   // commits what it holds and closes the source. Returns the first fatal error (storage failure,
   // lost offsets); after an error nothing past the last committed batch was committed.
   [[nodiscard]] Status Run(MessageSource* source, const std::atomic<bool>& stop);
+
+  // Restores every assigned partition whose changelog holds more than the store (see
+  // IngestPipeline::Restore) before consuming it; `changelog` must outlive the loop. Call before
+  // Run; nullptr: none.
+  void SetChangelog(Changelog* changelog, size_t restore_chunk_customers) {
+    changelog_ = changelog;
+    restore_chunk_customers_ = restore_chunk_customers;
+  }
 
   Status OnAssigned(const std::vector<TopicPartition>& partitions,
                     std::vector<int64_t>* start_offsets) override;
@@ -79,6 +88,9 @@ class IngestLoop : public PartitionListener {
 
  private:
   Status CommitPending(const std::atomic<bool>* stop);
+  // Brings the store's state of changelog partition `partition` up to the changelog's last
+  // complete batch (nothing when the store is as new).
+  Status RestorePartition(int32_t partition);
   bool CheckCaughtUp() const;
   // Aligned consumption. Each partition the pipeline holds gets a queue here (its held message
   // first, then everything polled for it later, in offset order); a released partition's
@@ -118,6 +130,8 @@ class IngestLoop : public PartitionListener {
   std::atomic<bool> failed_{false};
   std::atomic<bool> caught_up_{false};
   bool assigned_once_ = false;
+  Changelog* changelog_ = nullptr;
+  size_t restore_chunk_customers_ = 5000;
 };
 
 }  // namespace segd

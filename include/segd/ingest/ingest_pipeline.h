@@ -20,6 +20,7 @@
 
 #include "segd/common/status.h"
 #include "segd/event/event_decoder.h"
+#include "segd/ingest/changelog.h"
 #include "segd/ingest/dead_letter_sink.h"
 #include "segd/ingest/event_time_boundary_listener.h"
 #include "segd/ingest/ingest_stats.h"
@@ -65,6 +66,30 @@ class IngestPipeline {
   // When order records are folded into their customer's aggregates (config `ingest`). Call
   // before Process; the default is FoldPolicy's.
   void SetFoldPolicy(const FoldPolicy& fold) { fold_ = fold; }
+
+  // Writes every committed micro-batch to `changelog` (which must outlive the pipeline) before
+  // committing it locally, and records the changelog positions in the store. Call before
+  // Process; nullptr: no changelog.
+  void SetChangelog(Changelog* changelog) { changelog_ = changelog; }
+
+  // Restores changelog partition `partition` over [from, to) into the store: every complete
+  // batch (up to its last marker; records after it are ignored), committed in chunks of about
+  // `chunk_records` customers, each chunk with the markers' progress and the changelog position,
+  // so that a crash mid-restore resumes from the last chunk. Updates the progress, the customer
+  // count and the stats as it goes; `on_chunk` is told after each chunk (may be empty). Consumer
+  // thread, between Process calls.
+  struct RestoreReport {
+    uint64_t records = 0;        // changelog entries read
+    uint64_t customers = 0;      // customer records written
+    uint64_t new_customers = 0;  // of them, not in the store before
+    uint64_t ignored = 0;        // records after the last marker (an unfinished batch)
+    int64_t position = -1;       // the changelog offset after the last marker (-1: none read)
+  };
+  [[nodiscard]] StatusOr<RestoreReport> Restore(
+      Changelog* changelog, int32_t partition, int64_t from, int64_t to, size_t chunk_records,
+      const std::function<void(const RestoreReport&)>& on_chunk);
+  // The changelog offset the store's state of `partition` corresponds to (nullopt: none).
+  [[nodiscard]] StatusOr<std::optional<int64_t>> ChangelogPosition(int32_t partition) const;
 
   // Aligned mode, for several partitions consumed unevenly (the ingest loop turns it on): the
   // batch is not cut at a boundary; instead a partition whose next event is at or past it is
@@ -133,6 +158,7 @@ class IngestPipeline {
   const std::map<TopicPartition, PartitionProgress>& progress() const { return progress_; }
 
   const IngestStats& stats() const { return *stats_; }
+  IngestStats& mutable_stats() { return *stats_; }
 
   // The live model as of the last committed batch. Consumer thread only.
   const LiveSegmentation& live() const { return live_; }
@@ -189,6 +215,9 @@ class IngestPipeline {
   // Waits for the commit in flight, if any, and publishes it.
   Status FinishCommit();
   Status CommitDelta(const StateDelta& delta);
+  // Appends the batch's changed records and offset markers to the changelog; adds the changelog
+  // positions to the delta's meta.
+  Status AppendToChangelog(StateDelta* delta);
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
   // Merges peers' contributions into the committed live model (between batches).
@@ -240,6 +269,8 @@ class IngestPipeline {
   int64_t next_boundary_ms_ = 0, crossing_ms_ = 0;
   bool aligned_ = false;
   FoldPolicy fold_;
+  Changelog* changelog_ = nullptr;
+  std::vector<ChangelogEntry> changelog_entries_;  // reused by the commit thread
   std::map<TopicPartition, int64_t> held_;  // aligned mode: held partitions, their event's time
   std::vector<size_t> held_indices_;        // of the last Process call
   std::function<bool()> fit_gate_;

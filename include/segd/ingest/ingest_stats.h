@@ -61,7 +61,16 @@ struct IngestStats {
   std::atomic<uint64_t> customers{0};      // in the committed state
   std::array<std::atomic<uint64_t>, kRetrainTriggerCount> retrains{};  // baselines fitted
   std::atomic<uint64_t> commit_nanos_total{0};
-  LatencyHistogram commit_duration;  // per state-store commit
+  LatencyHistogram commit_duration;                // per state-store commit
+  std::atomic<uint64_t> changelog_records{0};      // customer records written to the changelog
+  std::atomic<uint64_t> changelog_nanos_total{0};  // spent appending to it (commit thread)
+  // Restores from the changelog (consumer thread).
+  std::atomic<uint64_t> restore_records{0};     // changelog entries read
+  std::atomic<uint64_t> restore_customers{0};   // customer records written
+  std::atomic<uint64_t> restores_completed{0};  // partitions restored
+  std::atomic<int64_t> restores_active{0};      // partitions being restored now
+  std::atomic<int64_t> restore_remaining{0};    // entries left in the running restore
+  std::atomic<uint64_t> restore_nanos_total{0};
   // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
   std::atomic<int64_t> first_commit_steady_ns{0};
 

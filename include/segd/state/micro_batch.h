@@ -42,6 +42,10 @@ class MicroBatch {
   // this batch. Valid until the next call on this batch.
   [[nodiscard]] StatusOr<CustomerRecord*> MutableCustomer(std::string_view customer_id);
 
+  // The source partition of the event being applied: customers changed from now on are
+  // recorded as changed from it (StateDelta::customer_partitions).
+  void SetPartition(int32_t partition) { partition_ = partition; }
+
   // Whether the store's legacy event-id index (storage format 1, see OrderEntry::legacy) holds
   // this id.
   [[nodiscard]] StatusOr<bool> LegacyEventSeen(std::string_view event_id);
@@ -63,6 +67,7 @@ class MicroBatch {
   struct Slot {
     std::optional<CustomerRecord> value;  // nullopt: known to be absent
     bool dirty = false;
+    int32_t partition = 0;  // of the latest change (when dirty)
   };
   using Slots = std::unordered_map<std::string, Slot, StringHash, std::equal_to<>>;
 
@@ -75,6 +80,7 @@ class MicroBatch {
   std::map<TopicPartition, PartitionProgress> progress_;
   std::vector<std::pair<std::string, std::string>> meta_;
   size_t dirty_customers_ = 0;
+  int32_t partition_ = 0;
 };
 
 }  // namespace segd
