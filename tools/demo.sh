@@ -37,6 +37,7 @@ mkdir -p "$work"
 partitions=$(( customers / 2000 + 4 ))
 [ "$partitions" -lt 8 ] && partitions=8
 "$bin/tools/devbroker/segd-devbroker" --topic "orders:$partitions" --topic orders.dlq:4 \
+  --topic "segd.changelog:$partitions" \
   --address-file "$work/broker.addr" >"$work/devbroker.log" 2>&1 &
 broker_pid=$!
 cleanup() {

@@ -10,6 +10,7 @@
 
 #include "segd/event/event_time.h"
 #include "segd/ingest/ingest_loop.h"
+#include "segd/kafka/kafka_changelog.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
 #include "segd/kafka/kafka_message_source.h"
 #include "segd/kafka/message_producer.h"
@@ -96,11 +97,47 @@ double DecodeApplyRate(std::span<const RawMessage> messages, const std::string& 
 
 double EndToEndRate(const std::string& brokers, const std::string& topic, size_t events,
                     const std::string& dir, int run, const IngestRunOptions& options) {
+  return EndToEnd(brokers, topic, events, dir, run, options).events_per_second;
+}
+
+namespace {
+
+// Restores every partition of `changelog` into a fresh store at `dir`.
+void MeasureRestore(Changelog* changelog, int partitions, const std::string& dir,
+                    const IngestRunOptions& options, EndToEndResult* out) {
+  std::filesystem::remove_all(dir);
+  StorageOptions storage = options.storage;
+  storage.path = dir;
+  auto store = OpenRocksDbStateStore(storage);
+  if (!store.ok()) std::abort();
+  IngestStats stats;
+  IngestPipeline pipeline(DecoderOptions{}, store->get(), nullptr, &stats, Now2030);
+  if (!pipeline.Load().ok()) std::abort();
+  const auto start = Clock::now();
+  for (int32_t p = 0; p < partitions; ++p) {
+    auto range = changelog->Range(p);
+    if (!range.ok()) std::abort();
+    auto report = pipeline.Restore(changelog, p, range->low, range->high, 5000, {});
+    if (!report.ok()) {
+      std::fprintf(stderr, "restore: %s\n", report.status().ToString().c_str());
+      std::abort();
+    }
+    out->restored_customers += report->customers;
+  }
+  out->restore_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  out->restore_customers_per_second = out->restored_customers / out->restore_seconds;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+EndToEndResult EndToEnd(const std::string& brokers, const std::string& topic, size_t events,
+                        const std::string& dir, int run, const IngestRunOptions& options) {
   std::filesystem::remove_all(dir);
   SegdConfig c;
   c.kafka.brokers = brokers;
   c.kafka.topics = {topic};
-  c.kafka.group_id = "bench-" + std::to_string(run);
+  c.kafka.group_id = (options.changelog ? "bench-changelog-" : "bench-") + std::to_string(run);
   c.kafka.auto_offset_reset = "error";  // truncation by the mock's retention must fail loudly
   c.storage = options.storage;
   c.storage.path = dir;
@@ -115,6 +152,19 @@ double EndToEndRate(const std::string& brokers, const std::string& topic, size_t
   lo.exit_when_caught_up = true;
   lo.batch_max_events = options.batch;
   IngestLoop loop(lo, &pipeline);
+  std::unique_ptr<Changelog> changelog;
+  if (options.changelog) {
+    const std::string name = c.kafka.group_id + ".changelog";
+    if (!options.broker->CreateTopic(name, options.partitions).ok()) std::abort();
+    auto opened = OpenKafkaChangelog(c.kafka, {.topic = name, .partitions = options.partitions});
+    if (!opened.ok()) {
+      std::fprintf(stderr, "changelog: %s\n", opened.status().ToString().c_str());
+      std::abort();
+    }
+    changelog = std::move(*opened);
+    pipeline.SetChangelog(changelog.get());
+    loop.SetChangelog(changelog.get(), 5000);
+  }
   auto source = NewKafkaMessageSource(c.kafka, &loop);
   if (!source.ok()) std::abort();
   std::atomic<bool> stop{false};
@@ -128,7 +178,11 @@ double EndToEndRate(const std::string& brokers, const std::string& topic, size_t
               (unsigned long long)stats.batches.load(),
               double(stats.messages.load()) / std::max<uint64_t>(1, stats.batches.load()));
   const int64_t first_ns = stats.first_commit_steady_ns.load();
-  return events / (double(end_ns - first_ns) / 1e9);
+  EndToEndResult result;
+  result.events_per_second = events / (double(end_ns - first_ns) / 1e9);
+  if (changelog)
+    MeasureRestore(changelog.get(), options.partitions, dir + "-restore", options, &result);
+  return result;
 }
 
 }  // namespace segd::bench

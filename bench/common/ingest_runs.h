@@ -23,6 +23,21 @@ struct IngestRunOptions {
   // Micro-batches per IngestPipeline::Process call: above 1, each commit runs on a second
   // thread while the next batch is applied (as IngestLoop does under backlog).
   size_t batches_per_process = 1;
+  // End to end only: also write every batch to a changelog topic (created in `broker`, which
+  // must hold the source), as segd does by default; EndToEndRate then measures a restore of it.
+  bool changelog = false;
+  DevBroker* broker = nullptr;
+  int partitions = 0;  // of the source topic
+};
+
+// What EndToEndRate measured.
+struct EndToEndResult {
+  double events_per_second = 0;
+  // With options.changelog: every partition restored from the changelog into another fresh
+  // store, customers written per second and the whole restore's duration.
+  double restore_customers_per_second = 0;
+  double restore_seconds = 0;
+  uint64_t restored_customers = 0;
 };
 
 // 2030-01-01: a wall clock after every generated event (none is "from the future").
@@ -67,5 +82,7 @@ double DecodeApplyRate(std::span<const RawMessage> messages, const std::string& 
 // `events` are applied.
 double EndToEndRate(const std::string& brokers, const std::string& topic, size_t events,
                     const std::string& dir, int run, const IngestRunOptions& options);
+EndToEndResult EndToEnd(const std::string& brokers, const std::string& topic, size_t events,
+                        const std::string& dir, int run, const IngestRunOptions& options);
 
 }  // namespace segd::bench

@@ -26,6 +26,7 @@ kafka: {brokers: "$brokers", topics: [orders], group_id: ab-$days-$run, auto_off
 storage: {path: $work/state}
 http: {bind: "127.0.0.1:0"}
 drift: {every_seconds: 3600, every_event_days: $days}
+changelog: {enabled: false}
 YAML
     "$bin/src/segd" --config "$work/segd.yaml" run --exit-when-caught-up >"$work/run.log" 2>&1
     printf 'run %s every_event_days=%-2s %s evaluations=%s\n' "$run" "$days" \

@@ -4,6 +4,10 @@
 // a fresh RocksDB until caught up. The ratio segd / raw is taken within each run.
 //
 //   build-bench/bench/kafka/segd-bench-kafka --events 2000000 --partitions 128 --runs 3
+//
+// With --changelog each run also consumes the topic with the changelog on (segd's default:
+// every batch appended to a changelog topic and acknowledged before the local commit), and
+// restores that changelog into a fresh store (customers per second).
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
@@ -40,7 +44,7 @@ int main(int argc, char** argv) {
   size_t events = 2'000'000;
   int partitions = 128, runs = 3;
   std::string dir = "/tmp/segd-bench-kafka", json;
-  bool no_kcat = false;
+  bool no_kcat = false, with_changelog = false;
   IngestRunOptions options;
   app.add_option("--events", events);
   app.add_option("--partitions", partitions,
@@ -51,6 +55,8 @@ int main(int argc, char** argv) {
   app.add_option("--write-buffer-mb", options.storage.write_buffer_mb);
   app.add_option("--json", json, "write the results to this file");
   app.add_flag("--no-kcat", no_kcat, "skip kcat");
+  app.add_flag("--changelog", with_changelog,
+               "also run segd with the changelog on, and restore it into a fresh store");
   CLI11_PARSE(app, argc, argv);
 
   auto history = HistoryOf(events);
@@ -68,6 +74,7 @@ int main(int argc, char** argv) {
   const bool kcat = !no_kcat && HaveTool("kcat");
 
   std::vector<double> raw, by_kcat, segd, ratio_raw, ratio_kcat;
+  std::vector<double> segd_changelog, changelog_cost, restore_rate, restore_seconds;
   std::printf("%-6s %16s %16s %16s %10s %10s\n", "run", "librdkafka ev/s", "kcat ev/s", "segd ev/s",
               "segd/raw", "segd/kcat");
   for (int r = 0; r < runs; ++r) {
@@ -93,6 +100,23 @@ int main(int argc, char** argv) {
     if (kcat) ratio_kcat.push_back(s / k);
     std::printf("%-6d %16.0f %16.0f %16.0f %10.3f %10.3f\n", r + 1, raw.back(), k, s,
                 ratio_raw.back(), s / k);
+    if (with_changelog) {
+      IngestRunOptions o = options;
+      o.changelog = true;
+      o.broker = broker.get();
+      o.partitions = partitions;
+      const EndToEndResult e = EndToEnd(brokers, "orders", events, dir, r, o);
+      segd_changelog.push_back(e.events_per_second);
+      changelog_cost.push_back(1.0 - e.events_per_second / s);
+      restore_rate.push_back(e.restore_customers_per_second);
+      restore_seconds.push_back(e.restore_seconds);
+      std::printf(
+          "       with the changelog %10.0f ev/s (%.0f%% less); restore of %llu customers "
+          "in %.2f s = %.0f customers/s\n",
+          e.events_per_second, 100 * changelog_cost.back(),
+          (unsigned long long)e.restored_customers, e.restore_seconds,
+          e.restore_customers_per_second);
+    }
   }
   std::filesystem::remove_all(dir);
 
@@ -106,11 +130,21 @@ int main(int argc, char** argv) {
   report.Add("segd IngestLoop -> RocksDB until caught up", "rate", "events/s", segd,
              topic + "; from the first committed batch (group join excluded)");
   report.Add("segd / raw librdkafka", "ratio", "x", ratio_raw, "per run; target >= 0.5");
+  report.Add("segd IngestLoop with the changelog", "rate", "events/s", segd_changelog,
+             topic + "; every batch appended to the changelog topic before its local commit");
+  report.Add("changelog cost", "ratio", "x", changelog_cost,
+             "1 - (with changelog / without), per run");
+  report.Add("restore from the changelog", "rate", "customers/s", restore_rate,
+             "every partition into a fresh store (in process, dev broker)");
+  report.Add("restore from the changelog", "latency", "s", restore_seconds, "whole topic");
   report.Add("segd / kcat", "ratio", "x", ratio_kcat, "per run");
   for (const auto& [name, v] : {std::pair{"librdkafka", &raw},
                                 {"kcat", &by_kcat},
                                 {"segd", &segd},
-                                {"segd/raw", &ratio_raw}}) {
+                                {"segd/raw", &ratio_raw},
+                                {"segd+log", &segd_changelog},
+                                {"log cost", &changelog_cost},
+                                {"restore/s", &restore_rate}}) {
     if (v->empty()) continue;
     const auto s = RunSummary::Of(*v);
     std::printf("%-12s median %12.3f (min %.3f, max %.3f)\n", name, s.median, s.min, s.max);

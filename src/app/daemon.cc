@@ -18,6 +18,7 @@
 #include "app/state_report.h"
 #include "segd/cluster/cluster_node.h"
 #include "segd/cluster/live_exchange.h"
+#include "segd/cluster/standby_placement.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_client.h"
 #include "segd/http/http_server.h"
@@ -225,6 +226,16 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   ClusterNode* node = cluster->get();
+  if (node && *changelog && config.cluster.standby_replicas > 0) {
+    loop.SetStandbys([node, replicas = config.cluster.standby_replicas] {
+      std::map<std::string, std::set<int32_t>> by_member;
+      for (const auto& [id, m] : node->members()) {
+        auto& owned = by_member[id];
+        for (const TopicPartition& tp : m.partitions) owned.insert(tp.partition);
+      }
+      return StandbyPartitions(by_member, node->member_id(), replicas);
+    });
+  }
   // One baseline for the group (before the node starts: it subscribes to published baselines).
   std::unique_ptr<GroupModels> group;
   if (node) {

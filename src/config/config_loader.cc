@@ -349,6 +349,7 @@ Status LoadCluster(Section& s, ClusterConfig* c) {
   }
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("forward_timeout_ms", &c->forward_timeout_ms, 10, 600'000));
   SEGD_RETURN_IF_ERROR(s.Get<int32_t>("live_exchange_ms", &c->live_exchange_ms, 10, 600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("standby_replicas", &c->standby_replicas, 0, 16));
   return s.RejectUnknown();
 }
 
@@ -404,6 +405,11 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "cluster", &config.cluster, LoadCluster));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "changelog", &config.changelog, LoadChangelog));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
+    if (config.cluster.standby_replicas > 0 &&
+        (!config.changelog.enabled || !config.cluster.enabled)) {
+      return InvalidArgument(
+          "cluster.standby_replicas: standbys need changelog.enabled and cluster.enabled");
+    }
     SEGD_RETURN_IF_ERROR(s.RejectUnknown());
   } catch (const YAML::Exception& e) {
     return InvalidArgument("line " + std::to_string(e.mark.line + 1) + ": " + e.msg);

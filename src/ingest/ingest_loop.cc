@@ -126,6 +126,51 @@ Status IngestLoop::RestorePartition(int32_t partition) {
   return Status::Ok();
 }
 
+Status IngestLoop::MaybeTailStandbys() {
+  if (!standbys_ || changelog_ == nullptr) return Status::Ok();
+  const auto now = Clock::now();
+  if (now - last_standby_round_ < std::chrono::milliseconds(options_.standby_interval_ms)) {
+    return Status::Ok();
+  }
+  last_standby_round_ = now;
+  std::set<int32_t> owned;
+  for (const TopicPartition& tp : source_->Assignment()) owned.insert(tp.partition);
+  IngestStats& stats = pipeline_->mutable_stats();
+  int64_t count = 0, behind = 0;
+  for (int32_t p : standbys_()) {
+    if (owned.contains(p)) continue;  // the membership lags the assignment
+    ++count;
+    auto range = changelog_->Range(p);
+    auto position = pipeline_->ChangelogPosition(p);
+    if (!position.ok()) return position.status();
+    Status failed = range.status();
+    if (range.ok() && position->value_or(0) < range->low) {
+      failed = DataLoss("its changelog starts at offset " + std::to_string(range->low) +
+                        ": not compacted? a standby copy would be partial, none is kept");
+    } else if (range.ok()) {
+      const int64_t from = position->value_or(0);
+      const int64_t to =
+          std::min<int64_t>(range->high, from + int64_t(options_.standby_step_entries));
+      if (to <= from) continue;
+      auto report = pipeline_->Restore(changelog_, p, from, to, restore_chunk_customers_, {});
+      if (report.ok()) {
+        stats.standby_records.fetch_add(report->records, std::memory_order_relaxed);
+        behind += range->high - std::max(from, report->position);
+        continue;
+      }
+      if (report.status().code() != StatusCode::kUnavailable) return report.status();
+      failed = report.status();
+    }
+    if (now - last_standby_warning_ > std::chrono::seconds(30)) {
+      last_standby_warning_ = now;
+      spdlog::warn("standby partition {}: cannot read the changelog now: {}", p, failed.ToString());
+    }
+  }
+  stats.standby_partitions.store(count, std::memory_order_relaxed);
+  stats.standby_behind.store(behind, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
 Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
   {
     std::lock_guard<std::mutex> lock(lag_mu_);
@@ -388,6 +433,10 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     }
     result = pipeline_->RunRequestedWork();  // retrains asked for by drift or an admin
     if (!result.ok()) break;
+    if (pending_.empty()) {
+      result = MaybeTailStandbys();
+      if (!result.ok()) break;
+    }
     if (idle && pending_.empty() &&
         Clock::now() - last_caught_up_check_ > std::chrono::milliseconds(200)) {
       last_caught_up_check_ = Clock::now();

@@ -120,6 +120,13 @@ class IngestCollector : public prometheus::Collectable {
     single("segd_restore_remaining_entries",
            "Changelog entries left to read in the running restore.", G,
            double(s.restore_remaining.load()));
+    single("segd_standby_partitions", "Partitions kept warm as a standby replica.", G,
+           double(s.standby_partitions.load()));
+    single("segd_standby_behind_entries",
+           "Changelog entries of standby partitions not applied yet (at the last round).", G,
+           double(s.standby_behind.load()));
+    single("segd_standby_entries_total", "Changelog entries read for standby partitions.", C,
+           double(s.standby_records.load()));
     single("segd_ready", "1 when segd is consuming and serving, else 0.", G, ready_() ? 1 : 0);
     out.push_back(Family("segd_build_info", "segd version.", G));
     out.back().metric.push_back(Value(G, 1, {{"version", kVersion}}));

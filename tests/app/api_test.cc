@@ -100,6 +100,36 @@ TEST_F(ApiTest, CustomerLookupHasBothSegmentsFeaturesAndVersions) {
   EXPECT_EQ(j["state"]["order_count"].get<int>(), j["features"]["frequency"].get<double>());
 }
 
+TEST_F(ApiTest, LookupsOfAPartitionBeingRestoredAnswer503WithRetryAfter) {
+  Start();
+  std::vector<int32_t> restoring = {1};
+  // Customers by the first character of their id: even to partition 0, odd to partition 1.
+  auto partition_of = [](std::string_view id) { return std::optional<int32_t>(id[0] % 2); };
+  api_ = std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                   .pipeline = &pipeline_,
+                                                   .stats = &stats_,
+                                                   .drift = [this] { return drift_.status(); },
+                                                   .not_ready_reason = [] { return ""; },
+                                                   .metrics = [] { return ""; },
+                                                   .restoring = [&] { return restoring; },
+                                                   .partition_of = partition_of});
+  const std::string id = first_customer_;
+  const int32_t p = id[0] % 2;
+  restoring = {p};
+  const HttpResponse r = Call("GET", "/v1/customers/" + id);
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("partition " + std::to_string(p) + " is being restored"), std::string::npos)
+      << r.body;
+  EXPECT_NE(std::find(r.headers.begin(), r.headers.end(),
+                      std::pair<std::string, std::string>("Retry-After", "1")),
+            r.headers.end());
+  EXPECT_EQ(Call("POST", "/v1/customers:batchGet", R"({"ids":[")" + id + R"("]})").status, 503);
+  restoring = {1 - p};  // the other partition: answered
+  EXPECT_EQ(Call("GET", "/v1/customers/" + id).status, 200);
+  restoring.clear();
+  EXPECT_EQ(Call("GET", "/v1/customers/" + id).status, 200);
+}
+
 TEST_F(ApiTest, CustomerErrorsAreProblems) {
   Start();
   const HttpResponse missing = Call("GET", "/v1/customers/nobody");

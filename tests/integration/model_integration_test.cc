@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "integration/kafka_test_env.h"
+#include "segd/kafka/kafka_changelog.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/model/drift_evaluator.h"
 #include "segd/model/live_segmentation.h"
@@ -44,6 +45,12 @@ class ModelIntegrationTest : public KafkaTestEnv {
   std::string WriteConfig(const SegdConfig& c, const std::string& name, int batch_max_events,
                           const std::string& extra) {
     const std::string path = dir_.Sub(name + ".yaml");
+    if (!changelogs_.contains(name)) {  // the group's changelog, partitioned like the source
+      auto partitions = KafkaTopicPartitions(c.kafka, c.kafka.topics[0], 5000);
+      EXPECT_TRUE(partitions.ok()) << partitions.status().ToString();
+      if (partitions.ok()) CreateChangelog("g-" + name, *partitions);
+      changelogs_.insert(name);
+    }
     std::ofstream(path) << "kafka:\n  brokers: \"" << c.kafka.brokers << "\"\n  topics: ["
                         << c.kafka.topics[0] << "]\n  group_id: g-" << name
                         << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
@@ -54,6 +61,7 @@ class ModelIntegrationTest : public KafkaTestEnv {
                         << extra;
     return path;
   }
+  std::set<std::string> changelogs_;  // groups whose changelog topic exists
 
   static uint64_t Consumed(const std::string& state) {
     uint64_t n = 0;

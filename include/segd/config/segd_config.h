@@ -101,6 +101,7 @@ struct ClusterConfig {
   int32_t member_timeout_ms = 10000;  // cluster.member_timeout_ms: silent members are dropped
   int32_t forward_timeout_ms = 2000;  // cluster.forward_timeout_ms: one forwarded lookup
   int32_t live_exchange_ms = 1000;    // cluster.live_exchange_ms: live statistics exchange
+  int32_t standby_replicas = 0;       // cluster.standby_replicas: warm copies kept per partition
 };
 
 // The changelog topic that lets a partition's state move between instances and survive a lost

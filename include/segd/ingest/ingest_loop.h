@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -38,6 +39,10 @@ struct IngestLoopOptions {
   bool align_partitions = true;
   int align_idle_ms = 5000;
   size_t align_max_held_messages = 200000;
+  // Standby replicas (SetStandbys): how often the changelog of each standby partition is read
+  // up to its end, at most standby_step_entries entries per partition and round.
+  int standby_interval_ms = 500;
+  size_t standby_step_entries = 20000;
 };
 
 // The partitions this instance owns, and which of them it has consumed to their end since they
@@ -66,6 +71,14 @@ class IngestLoop : public PartitionListener {
     restore_chunk_customers_ = restore_chunk_customers;
   }
 
+  // Keeps a warm copy of the partitions `standbys()` names (ones this instance does not own) by
+  // restoring their changelog's new complete batches into the store every
+  // options.standby_interval_ms, between micro-batches; a failover to this instance then
+  // restores only the tail. Needs SetChangelog. Call before Run.
+  void SetStandbys(std::function<std::vector<int32_t>()> standbys) {
+    standbys_ = std::move(standbys);
+  }
+
   Status OnAssigned(const std::vector<TopicPartition>& partitions,
                     std::vector<int64_t>* start_offsets) override;
   Status OnRevoked(const std::vector<TopicPartition>& partitions) override;
@@ -91,6 +104,8 @@ class IngestLoop : public PartitionListener {
   // Brings the store's state of changelog partition `partition` up to the changelog's last
   // complete batch (nothing when the store is as new).
   Status RestorePartition(int32_t partition);
+  // One round of standby tailing (rate-limited); only store failures are returned.
+  Status MaybeTailStandbys();
   bool CheckCaughtUp() const;
   // Aligned consumption. Each partition the pipeline holds gets a queue here (its held message
   // first, then everything polled for it later, in offset order); a released partition's
@@ -132,6 +147,9 @@ class IngestLoop : public PartitionListener {
   bool assigned_once_ = false;
   Changelog* changelog_ = nullptr;
   size_t restore_chunk_customers_ = 5000;
+  std::function<std::vector<int32_t>()> standbys_;
+  std::chrono::steady_clock::time_point last_standby_round_;
+  std::chrono::steady_clock::time_point last_standby_warning_;
 };
 
 }  // namespace segd

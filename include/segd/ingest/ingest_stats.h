@@ -71,6 +71,10 @@ struct IngestStats {
   std::atomic<int64_t> restores_active{0};      // partitions being restored now
   std::atomic<int64_t> restore_remaining{0};    // entries left in the running restore
   std::atomic<uint64_t> restore_nanos_total{0};
+  // Standby replicas (consumer thread).
+  std::atomic<int64_t> standby_partitions{0};  // kept warm now
+  std::atomic<int64_t> standby_behind{0};      // their changelog entries not applied yet
+  std::atomic<uint64_t> standby_records{0};    // changelog entries read for them
   // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
   std::atomic<int64_t> first_commit_steady_ns{0};
 
