@@ -3,8 +3,9 @@
 // history from the mock cluster; `segd backup` (another process) backs its store up while it
 // consumes, through the daemon's admin endpoint; the daemon is SIGKILLed and its directory
 // deleted; `segd restore` brings the backup back and `segd run` catches up from the backup's
-// offsets: every customer's state and order records, and the counters, equal the domain code's
-// reference for the whole history (each event applied exactly once).
+// offsets, from the source alone or (changelog.enabled) from the changelog first: every
+// customer's state and order records, and the counters, equal the domain code's reference for
+// the whole history (each event applied exactly once).
 //
 // CI size: 4,000 customers (~9,000 events) on 2 partitions. Bigger:
 //   SEGD_BACKUP_CUSTOMERS=20000 SEGD_BACKUP_PARTITIONS=8
@@ -44,7 +45,7 @@ class BackupIntegrationTest : public KafkaTestEnv {
  protected:
   // Small synced batches keep consumption slow enough to back up mid-stream. A fixed port, so
   // that `segd backup` finds the daemon from http.bind as an operator's would.
-  std::string WriteConfig(const SegdConfig& c, int port) {
+  std::string WriteConfig(const SegdConfig& c, int port, bool changelog = true) {
     const std::string path = dir_.Sub("segd.yaml");
     std::ofstream(path) << "kafka:\n  brokers: \"" << c.kafka.brokers << "\"\n  topics: ["
                         << c.kafka.topics[0] << "]\n  group_id: " << c.kafka.group_id
@@ -52,7 +53,8 @@ class BackupIntegrationTest : public KafkaTestEnv {
                         << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << c.storage.path
                         << "\n  sync_writes: true\n  block_cache_mb: 8\n  write_buffer_mb: 4\n"
                         << "ingest:\n  batch_max_events: 25\n  batch_linger_ms: 5\n"
-                        << "http:\n  bind: \"127.0.0.1:" << port << "\"\n";
+                        << "http:\n  bind: \"127.0.0.1:" << port << "\"\n"
+                        << "changelog:\n  enabled: " << (changelog ? "true" : "false") << "\n";
     return path;
   }
 
@@ -79,10 +81,14 @@ class BackupIntegrationTest : public KafkaTestEnv {
     return offsets;
   }
 
+  // The disaster and the recovery; with `changelog`, the restored store is brought forward
+  // from the changelog first (its partitions' changelog holds more than the backup).
+  void BackupRestoreAndCatchUp(bool changelog);
+
   int commands_ = 0;
 };
 
-TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpToTheReference) {
+void BackupIntegrationTest::BackupRestoreAndCatchUp(bool changelog) {
   const int customers = EnvInt("SEGD_BACKUP_CUSTOMERS", 4000);
   const int partitions = EnvInt("SEGD_BACKUP_PARTITIONS", 2);
   const std::string topic = NewTopic(partitions);
@@ -90,7 +96,7 @@ TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpToTheReferen
   Produce(topic, history);
   SegdConfig c = Config(topic, dir_.Sub("state"));
   const int port = FreePort();
-  const std::string config = WriteConfig(c, port);
+  const std::string config = WriteConfig(c, port, changelog);
   const std::string backups = dir_.Sub("backups"), log = dir_.Sub("segd.log");
 
   std::string backup_out;
@@ -148,11 +154,15 @@ TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpToTheReferen
   std::printf("%s%sbackup at %llu of %zu events\n", backup_out.c_str(), restore_out.c_str(),
               (unsigned long long)from, history.size());
 
-  // A normal start on the restored store catches up from the source.
+  // A normal start on the restored store catches up (from the changelog, then the source).
+  const size_t log_before = ReadFile(log).size();
   ChildProcess resumed({kSegd, "--config", config, "run", "--exit-when-caught-up"}, {kToken}, log);
   auto code = resumed.Wait(std::chrono::seconds(180));
   ASSERT_TRUE(code.has_value()) << "restored segd did not catch up:\n" << ReadFile(log);
   ASSERT_EQ(*code, 0) << ReadFile(log);
+  const std::string resumed_log = ReadFile(log).substr(log_before);
+  EXPECT_EQ(resumed_log.find("restoring from the changelog") != std::string::npos, changelog)
+      << resumed_log;
 
   const auto expected = ExpectedState(history);
   StorageOptions o;
@@ -182,6 +192,14 @@ TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpToTheReferen
   uint64_t printed_total = 0;
   for (const auto& [partition, offset] : PrintedOffsets(offline, topic)) printed_total += offset;
   EXPECT_EQ(printed_total, history.size());
+}
+
+TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpFromTheSource) {
+  BackupRestoreAndCatchUp(/*changelog=*/false);
+}
+
+TEST_F(BackupIntegrationTest, BackupDuringIngestRestoresAndCatchesUpFromChangelogAndSource) {
+  BackupRestoreAndCatchUp(/*changelog=*/true);
 }
 
 TEST_F(BackupIntegrationTest, CommandsExplainWhatIsWrong) {
