@@ -33,6 +33,12 @@ HttpResponse Unavailable(const std::string& why, const std::string& route) {
   return r;
 }
 
+HttpResponse Unauthorized(const std::string& route) {
+  HttpResponse r = ProblemResponse(401, "a valid bearer token is required", route);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
 HttpResponse NotAllowed(const std::string& route, const char* allow) {
   HttpResponse r = ProblemResponse(405, std::string("use ") + allow, route);
   r.headers.emplace_back("Allow", allow);
@@ -162,6 +168,13 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
     // Without a configured token the admin endpoints do not exist.
     if (config_.http.admin_token.empty()) return ProblemResponse(404, "no such resource");
     return post ? Retrain(req) : NotAllowed(p, "POST");
+  }
+  if (p == "/v1/admin/backup") {
+    if (config_.http.admin_token.empty() || !sources_.admin_backup) {
+      return ProblemResponse(404, "no such resource");
+    }
+    if (!post) return NotAllowed(p, "POST");
+    return Authorized(req) ? sources_.admin_backup(req) : Unauthorized(p);
   }
   return ProblemResponse(404, "no such resource");
 }
@@ -422,15 +435,15 @@ HttpResponse Api::Model() const {
               route);
 }
 
+bool Api::Authorized(const HttpRequest& req) const {
+  const std::string prefix = "Bearer ";
+  return req.authorization.starts_with(prefix) &&
+         ConstantTimeEquals(req.authorization.substr(prefix.size()), config_.http.admin_token);
+}
+
 HttpResponse Api::Retrain(const HttpRequest& req) const {
   const std::string route = "/v1/admin/retrain";
-  const std::string prefix = "Bearer ";
-  if (!req.authorization.starts_with(prefix) ||
-      !ConstantTimeEquals(req.authorization.substr(prefix.size()), config_.http.admin_token)) {
-    HttpResponse r = ProblemResponse(401, "a valid bearer token is required", route);
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
-  }
+  if (!Authorized(req)) return Unauthorized(route);
   if (!req.forwarded.empty() && sources_.group_follower && sources_.group_follower()) {
     return Unavailable("this instance is not the group's leader (rebalance in progress)", route);
   }

@@ -1,6 +1,7 @@
 // segd's HTTP API, independent of the transport: one Handle() per request, routing by method
 // and path, JSON in and out, problem+json (RFC 9457) for every error. Read-only except the
-// admin retrain, which asks the ingest pipeline (the store's only writer) for a new baseline.
+// admin retrain, which asks the ingest pipeline (the store's only writer) for a new baseline,
+// and the admin backup.
 // Described by deploy/openapi.yaml. Thread-safe: Handle runs on any HTTP worker thread.
 #pragma once
 
@@ -47,6 +48,8 @@ struct ApiSources {
   // (nullopt: unknown): lookups of a restoring partition answer 503 (null: never).
   std::function<std::vector<int32_t>()> restoring;
   std::function<std::optional<int32_t>(std::string_view)> partition_of;
+  // POST /v1/admin/backup, called once the admin token checks out (null: 404).
+  std::function<HttpResponse(const HttpRequest&)> admin_backup;
 };
 
 class Api {
@@ -67,6 +70,8 @@ class Api {
   HttpResponse Segments() const;
   HttpResponse Model() const;
   HttpResponse Retrain(const HttpRequest& request) const;
+  // Whether the request carries the admin bearer token.
+  bool Authorized(const HttpRequest& request) const;
   int64_t Watermark() const;
   // Sends a lookup to the instance at `url` with the hop marker; 503 when it cannot be reached.
   HttpResponse Forward(const std::string& url, const std::string& method, const std::string& target,

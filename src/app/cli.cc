@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/backup_command.h"
 #include "app/daemon.h"
 #include "app/drift_report.h"
 #include "app/model_options.h"
@@ -204,6 +205,11 @@ int RunCli(int argc, char** argv) {
       "bring the store to this release's storage format (`run` does it too; stop the daemon "
       "first)");
 
+  BackupArgs backup_args;
+  CLI::App* backup = AddBackupCommand(app, &backup_args);
+  RestoreArgs restore_args;
+  CLI::App* restore = AddRestoreCommand(app, &restore_args);
+
   SimulateArgs sim;
   CLI::App* simulate = AddSimulateCommand(app, &sim);
 
@@ -226,6 +232,8 @@ int RunCli(int argc, char** argv) {
   if (*drift) return InspectDrift(*config, drift_format, drift_from, drift_to);
   if (*train) return Train(*config);
   if (*migrate) return Migrate(*config);
+  if (*backup) return RunBackupCommand(*config, backup_args);
+  if (*restore) return RunRestoreCommand(*config, restore_args);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;
 }

@@ -11,11 +11,13 @@
 #include <thread>
 
 #include "app/api.h"
+#include "app/backup_endpoint.h"
 #include "app/drift_monitor.h"
 #include "app/group_models.h"
 #include "app/model_options.h"
 #include "app/service_notifier.h"
 #include "app/state_report.h"
+#include "segd/build_info.h"
 #include "segd/cluster/cluster_node.h"
 #include "segd/cluster/live_exchange.h"
 #include "segd/cluster/standby_placement.h"
@@ -271,6 +273,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
       return s;
     };
   }
+  char hostname[256] = "";
+  gethostname(hostname, sizeof(hostname) - 1);
+  BackupEndpoint backup(store->get(), config.storage.path,
+                        fmt::format("segd {} (running) on {}", kVersion, hostname));
   MetricsExposition metrics(
       {.stats = &stats,
        .ready = [&loop] { return loop.ready(); },
@@ -291,6 +297,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
            },
        .lag = [&loop] { return loop.lag(); },
        .cluster = node ? std::function<ClusterStatus()>(std::move(cluster_status)) : nullptr,
+       .backup = [&backup] { return backup.stats(); },
        .threshold = config.drift.threshold,
        .critical = config.drift.critical});
   const Api api(
@@ -329,7 +336,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
              auto kind = ParsePartitionerKind(config.kafka.partitioner);
              return n > 0 && kind.ok() ? std::optional<int32_t>(PartitionForKey(*kind, id, n))
                                        : std::nullopt;
-           }});
+           },
+       .admin_backup = [&backup](const HttpRequest& r) { return backup.Handle(r); }});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {

@@ -60,7 +60,12 @@ ClientMetric Histogram(const LatencyHistogram& h) {
 class IngestCollector : public prometheus::Collectable {
  public:
   explicit IngestCollector(const MetricsSources& s)
-      : stats_(s.stats), ready_(s.ready), model_(s.model), lag_(s.lag), cluster_(s.cluster) {}
+      : stats_(s.stats),
+        ready_(s.ready),
+        model_(s.model),
+        lag_(s.lag),
+        cluster_(s.cluster),
+        backup_(s.backup) {}
 
   std::vector<MetricFamily> Collect() const override {
     constexpr auto C = MetricType::Counter;
@@ -150,10 +155,24 @@ class IngestCollector : public prometheus::Collectable {
       }
     }
     if (cluster_) AddCluster(cluster_(), &out);
+    if (backup_) AddBackup(backup_(), &out);
     return out;
   }
 
  private:
+  static void AddBackup(const StoreBackupStats& b, std::vector<MetricFamily>* out) {
+    out->push_back(Family("segd_backups_total",
+                          "Backups of the store taken through POST /v1/admin/backup, by result.",
+                          MetricType::Counter));
+    out->back().metric.push_back(
+        Value(MetricType::Counter, double(b.succeeded), {{"result", "success"}}));
+    out->back().metric.push_back(
+        Value(MetricType::Counter, double(b.failed), {{"result", "failure"}}));
+    out->push_back(Family("segd_backup_last_success_timestamp_seconds",
+                          "When the last successful backup was taken (Unix seconds; 0: none yet).",
+                          MetricType::Gauge));
+    out->back().metric.push_back(Value(MetricType::Gauge, double(b.last_success_unix_s)));
+  }
   static void AddCluster(const ClusterStatus& c, std::vector<MetricFamily>* out) {
     constexpr auto G = MetricType::Gauge;
     out->push_back(Family("segd_cluster_members", "Live segd instances in the group.", G));
@@ -182,6 +201,7 @@ class IngestCollector : public prometheus::Collectable {
   std::function<ModelInfo()> model_;
   std::function<std::vector<PartitionLag>()> lag_;
   std::function<ClusterStatus()> cluster_;
+  std::function<StoreBackupStats()> backup_;
 };
 
 // Drift families exist from the start (NaN ARI before the first evaluation), so dashboards and

@@ -24,6 +24,7 @@
 #include <mutex>
 
 #include "segd/state/state_codec.h"
+#include "state/rocksdb_backup.h"
 
 namespace segd {
 namespace {
@@ -86,6 +87,11 @@ class RocksDbStateStore : public StateStore {
   Status ScanMeta(std::string_view prefix, std::string_view from,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status Commit(const StateDelta& delta) override;
+  StatusOr<StoreBackup> Backup(const StoreBackupRequest& request) override {
+    // A secondary cannot stop the primary from deleting the files it would copy.
+    if (!secondary_dir_.empty()) return FailedPrecondition("a read-only store cannot be backed up");
+    return BackupRocksDb(db_.get(), path_, request);
+  }
 
  private:
   template <typename T, typename Decode>

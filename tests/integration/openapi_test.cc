@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
 #include "app/api.h"
+#include "app/backup_endpoint.h"
 #include "app/drift_monitor.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
@@ -67,6 +69,9 @@ class FaultyReads : public StateStore {
     return inner_->ScanMeta(prefix, from, fn);
   }
   Status Commit(const StateDelta& delta) override { return inner_->Commit(delta); }
+  StatusOr<StoreBackup> Backup(const StoreBackupRequest& request) override {
+    return inner_->Backup(request);
+  }
 
  private:
   std::unique_ptr<StateStore> inner_;
@@ -95,6 +100,7 @@ class Stack {
     auto opened = OpenRocksDbStateStore(o);
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::make_unique<FaultyReads>(std::move(*opened));
+    backup_ = std::make_unique<BackupEndpoint>(store_.get(), dir, "openapi test");
     pipeline_ = std::make_unique<IngestPipeline>(DecoderOptions{}, store_.get(), &dlq_, &stats_,
                                                  [] { return kNow; });
     EXPECT_TRUE(
@@ -110,15 +116,18 @@ class Stack {
       EXPECT_TRUE(pipeline_->Process(messages).ok());
       EXPECT_TRUE(drift_->EvaluateOnce().ok());
     }
-    api_ = std::make_unique<Api>(config, ApiSources{.store = store_.get(),
-                                                    .pipeline = pipeline_.get(),
-                                                    .stats = &stats_,
-                                                    .drift = [this] { return drift_->status(); },
-                                                    .not_ready_reason = [] { return ""; },
-                                                    .metrics = [this] { return metrics_.Scrape(); },
-                                                    .drift_history = &drift_->history(),
-                                                    .locator = locator,
-                                                    .forward = SendHttpRequest});
+    api_ = std::make_unique<Api>(
+        config,
+        ApiSources{.store = store_.get(),
+                   .pipeline = pipeline_.get(),
+                   .stats = &stats_,
+                   .drift = [this] { return drift_->status(); },
+                   .not_ready_reason = [] { return ""; },
+                   .metrics = [this] { return metrics_.Scrape(); },
+                   .drift_history = &drift_->history(),
+                   .locator = locator,
+                   .forward = SendHttpRequest,
+                   .admin_backup = [this](const HttpRequest& r) { return backup_->Handle(r); }});
     auto server = HttpServer::Start(
         config.http, [this](const HttpRequest& r) { return api_->Handle(r); },
         [this](const std::string& route, int status, double s) {
@@ -150,6 +159,7 @@ class Stack {
   NoDeadLetters dlq_;
   MetricsExposition metrics_;
   std::unique_ptr<FaultyReads> store_;
+  std::unique_ptr<BackupEndpoint> backup_;
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<DriftMonitor> drift_;
   std::unique_ptr<Api> api_;
@@ -278,6 +288,8 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   const std::string auth = "Authorization: Bearer t0ken";
   const std::string c = "/v1/customers/{id}", b = "/v1/customers:batchGet", r = "/v1/admin/retrain";
   const std::string id = full.customer();
+  const std::string k = "/v1/admin/backup";
+  std::ofstream(dir.Sub("a-file")) << "not a directory";
   std::vector<Case> cases = {
       {&full, "GET", c, "/v1/customers/" + id, "", {}, 200},
       {&full, "GET", c, "/v1/customers/" + std::string(129, 'a'), "", {}, 400},
@@ -315,6 +327,20 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       {&full, "POST", "/v1/drift", "/v1/drift", "", {}, 405},
       {&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg", "", {}, 200},
       {&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg?to=yesterday", "", {}, 400},
+      {&full, "POST", k, k, json({{"dir", dir.Sub("backups")}, {"keep", 2}}).dump(), {auth}, 200},
+      {&full, "POST", k, k, json({{"dir", "relative"}}).dump(), {auth}, 400},
+      {&full, "POST", k, k, "{", {auth}, 400},
+      {&full, "POST", k, k, json({{"dir", dir.Sub("backups")}}).dump(), {}, 401},
+      {&full, "GET", k, k, "", {auth}, 405},
+      {&full,
+       "POST",
+       k,
+       k,
+       json({{"dir", dir.Sub("b")}, {"store", dir.Sub("empty")}}).dump(),
+       {auth},
+       409},
+      {&full, "POST", k, k, json({{"dir", dir.Sub("a-file")}}).dump(), {auth}, 500},
+      {&closed, "POST", k, k, json({{"dir", dir.Sub("backups")}}).dump(), {auth}, 404},
   };
   std::set<std::string> produced;
   auto run = [&](const Case& k) {

@@ -12,6 +12,7 @@
 #include "segd/cluster/cluster_status.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/model/drift_status.h"
+#include "segd/state/store_backup.h"
 
 namespace segd {
 
@@ -29,6 +30,7 @@ struct MetricsSources {
   std::function<ModelInfo()> model;                // optional
   std::function<std::vector<PartitionLag>()> lag;  // optional
   std::function<ClusterStatus()> cluster;          // optional: several instances
+  std::function<StoreBackupStats()> backup;        // optional: POST /v1/admin/backup results
   double threshold = 0.8, critical = 0.6;          // drift.threshold / drift.critical
 };
 

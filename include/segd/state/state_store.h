@@ -16,6 +16,7 @@
 #include "segd/state/customer_state.h"
 #include "segd/state/partition_progress.h"
 #include "segd/state/state_delta.h"
+#include "segd/state/store_backup.h"
 
 namespace segd {
 
@@ -54,6 +55,15 @@ class StateStore {
   // Applies every write of `delta` atomically and durably (per the store's sync setting): after a
   // crash either all of it or none of it is visible.
   [[nodiscard]] virtual Status Commit(const StateDelta& delta) = 0;
+
+  // Adds a backup of the whole store to request.dir: customers, progress and meta as of one
+  // commit (never part of one), so the backup's offsets match its state. Safe while commits run
+  // (they go on meanwhile); one backup at a time per directory. Stores without files of their
+  // own cannot be backed up: FailedPrecondition.
+  [[nodiscard]] virtual StatusOr<StoreBackup> Backup(const StoreBackupRequest& request) {
+    (void)request;
+    return FailedPrecondition("this state store cannot be backed up");
+  }
 };
 
 }  // namespace segd
