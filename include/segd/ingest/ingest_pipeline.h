@@ -133,6 +133,7 @@ class IngestPipeline {
   const std::map<TopicPartition, PartitionProgress>& progress() const { return progress_; }
 
   const IngestStats& stats() const { return *stats_; }
+  IngestStats& stats() { return *stats_; }
 
   // The live model as of the last committed batch. Consumer thread only.
   const LiveSegmentation& live() const { return live_; }
