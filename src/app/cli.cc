@@ -11,6 +11,7 @@
 #include "app/daemon.h"
 #include "app/drift_report.h"
 #include "app/model_options.h"
+#include "app/reset_offsets_command.h"
 #include "app/simulate_command.h"
 #include "app/state_report.h"
 #include "segd/build_info.h"
@@ -204,6 +205,9 @@ int RunCli(int argc, char** argv) {
       "bring the store to this release's storage format (`run` does it too; stop the daemon "
       "first)");
 
+  ResetOffsetsArgs reset;
+  CLI::App* reset_offsets = AddResetOffsetsCommand(app, &reset);
+
   SimulateArgs sim;
   CLI::App* simulate = AddSimulateCommand(app, &sim);
 
@@ -226,6 +230,7 @@ int RunCli(int argc, char** argv) {
   if (*drift) return InspectDrift(*config, drift_format, drift_from, drift_to);
   if (*train) return Train(*config);
   if (*migrate) return Migrate(*config);
+  if (*reset_offsets) return RunResetOffsetsCommand(*config, reset);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;
 }
