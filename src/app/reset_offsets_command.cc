@@ -100,10 +100,7 @@ int RunResetOffsetsCommand(const SegdConfig& config, const ResetOffsetsArgs& arg
   }
   auto store = OpenRocksDbStateStore(config.storage);  // takes the lock: segd must be stopped
   if (!store.ok()) {
-    std::fprintf(
-        stderr,
-        "segd: cannot open the state store for writing (is segd running? stop it first): %s\n",
-        store.status().ToString().c_str());
+    std::fprintf(stderr, "segd: %s\n", store.status().ToString().c_str());
     return 1;
   }
   std::vector<std::pair<TopicPartition, PartitionProgress>> stored;
