@@ -12,6 +12,7 @@
 #include "app/daemon.h"
 #include "app/drift_report.h"
 #include "app/model_options.h"
+#include "app/reset_offsets_command.h"
 #include "app/simulate_command.h"
 #include "app/state_report.h"
 #include "segd/build_info.h"
@@ -209,6 +210,8 @@ int RunCli(int argc, char** argv) {
   CLI::App* backup = AddBackupCommand(app, &backup_args);
   RestoreArgs restore_args;
   CLI::App* restore = AddRestoreCommand(app, &restore_args);
+  ResetOffsetsArgs reset;
+  CLI::App* reset_offsets = AddResetOffsetsCommand(app, &reset);
 
   SimulateArgs sim;
   CLI::App* simulate = AddSimulateCommand(app, &sim);
@@ -234,6 +237,7 @@ int RunCli(int argc, char** argv) {
   if (*migrate) return Migrate(*config);
   if (*backup) return RunBackupCommand(*config, backup_args);
   if (*restore) return RunRestoreCommand(*config, restore_args);
+  if (*reset_offsets) return RunResetOffsetsCommand(*config, reset);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;
 }

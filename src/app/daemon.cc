@@ -54,6 +54,7 @@ IngestLoopOptions ToLoopOptions(const SegdConfig& c, const RunOptions& run) {
   o.exit_when_caught_up = run.exit_when_caught_up;
   o.align_partitions = c.ingest.align_partitions;
   o.align_idle_ms = c.ingest.align_idle_ms;
+  o.start_policy.accept_history_gap = c.kafka.accept_history_gap;
   return o;
 }
 

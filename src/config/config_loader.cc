@@ -154,6 +154,7 @@ Status LoadKafka(Section& s, KafkaConfig* k) {
   SEGD_RETURN_IF_ERROR(s.GetString("dead_letter_topic", &k->dead_letter_topic));
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("auto_offset_reset", &k->auto_offset_reset, {"earliest", "error"}));
+  SEGD_RETURN_IF_ERROR(s.GetBool("accept_history_gap", &k->accept_history_gap));
   SEGD_RETURN_IF_ERROR(
       s.Get<int32_t>("session_timeout_ms", &k->session_timeout_ms, 1000, 3'600'000));
   SEGD_RETURN_IF_ERROR(

@@ -13,7 +13,10 @@ IngestLoop::IngestLoop(IngestLoopOptions options, IngestPipeline* pipeline)
     : options_(options), pipeline_(pipeline) {}
 
 std::string IngestLoop::not_ready_reason() const {
-  if (failed_.load(std::memory_order_acquire)) return "stopped: fatal error (see the log)";
+  if (failed_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(lag_mu_);
+    return "stopped: " + failure_;
+  }
   {
     std::lock_guard<std::mutex> lock(lag_mu_);
     if (!serving_.restoring.empty()) {
@@ -48,14 +51,20 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
       std::erase(serving_.restoring, p);
       if (!restored.ok()) {
         serving_.restoring.clear();
-        failed_.store(true, std::memory_order_release);
-        return restored;
+        return restored;  // Run records the failure
       }
     }
   }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.offset_check_timeout_ms);
+  bool ask = true;
   for (const TopicPartition& tp : partitions) {
-    const bool known = pipeline_->progress().contains(tp);
-    start_offsets->push_back(known ? pipeline_->ResumeOffset(tp) : kOffsetBeginning);
+    std::optional<PartitionProgress> local;
+    if (auto it = pipeline_->progress().find(tp); it != pipeline_->progress().end()) {
+      local = it->second;
+    }
+    auto start = StartOffsetOf(tp, local, deadline, &ask);
+    if (!start.ok()) return start.status();
+    start_offsets->push_back(*start);
   }
   assigned_once_ = true;
   {
@@ -70,7 +79,7 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
 }
 
 Status IngestLoop::RestorePartition(int32_t partition) {
-  IngestStats& stats = pipeline_->mutable_stats();
+  IngestStats& stats = pipeline_->stats();
   auto range = changelog_->Range(partition);
   if (!range.ok()) return range.status();
   auto position = pipeline_->ChangelogPosition(partition);
@@ -135,7 +144,7 @@ Status IngestLoop::MaybeTailStandbys() {
   last_standby_round_ = now;
   std::set<int32_t> owned;
   for (const TopicPartition& tp : source_->Assignment()) owned.insert(tp.partition);
-  IngestStats& stats = pipeline_->mutable_stats();
+  IngestStats& stats = pipeline_->stats();
   int64_t count = 0, behind = 0;
   for (int32_t p : standbys_()) {
     if (owned.contains(p)) continue;  // the membership lags the assignment
@@ -169,6 +178,34 @@ Status IngestLoop::MaybeTailStandbys() {
   stats.standby_partitions.store(count, std::memory_order_relaxed);
   stats.standby_behind.store(behind, std::memory_order_relaxed);
   return Status::Ok();
+}
+
+StatusOr<int64_t> IngestLoop::StartOffsetOf(const TopicPartition& tp,
+                                            const std::optional<PartitionProgress>& local,
+                                            Clock::time_point deadline, bool* ask) {
+  const int64_t unchecked = local ? local->next_offset : kOffsetBeginning;
+  if (!*ask) return unchecked;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  auto log = source_->QueryLogRange(tp, std::max<int>(1, int(left.count())));
+  if (!log.ok()) {
+    // The consumer thread must not wait on a broker that does not answer: the source's checks
+    // on fetch still stop a position that is off the log.
+    spdlog::warn("partition {}/{}: no log range from the broker ({}); starting at {} unchecked",
+                 tp.topic, tp.partition, log.status().ToString(),
+                 local ? std::to_string(unchecked) : "the beginning");
+    *ask = false;
+    return unchecked;
+  }
+  auto start = ChooseStartOffset(tp, local, *log, options_.start_policy);
+  if (!start.ok()) return start.status();
+  if (start->history_gap > 0) {
+    spdlog::warn(
+        "history cut by retention: partition {}/{} starts at offset {}, segd has no state "
+        "before it; starting there (kafka.accept_history_gap): its customers miss those events",
+        tp.topic, tp.partition, start->offset);
+    pipeline_->stats().history_gaps_accepted.fetch_add(1, std::memory_order_relaxed);
+  }
+  return start->offset;
 }
 
 Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
@@ -446,6 +483,10 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
   }
   if (result.ok()) result = CommitPending(&stop);
   if (!result.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(lag_mu_);
+      failure_ = result.ToString();
+    }
     failed_.store(true, std::memory_order_release);
     pending_.clear();  // never commit past a failure
     (void)source->Close();

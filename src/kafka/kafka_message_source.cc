@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "kafka/fetch_positions.h"
 #include "kafka/kafka_config.h"
 
 namespace segd {
@@ -50,6 +51,8 @@ class Rebalancer : public RdKafka::RebalanceCb {
   }
   // End offsets reached since the last partition move (consumer thread only).
   std::map<TopicPartition, int64_t>& reached_ends() { return reached_ends_; }
+  // The next offset expected of each assigned partition (consumer thread only).
+  FetchPositions& positions() { return positions_; }
 
  private:
   void Assign(RdKafka::KafkaConsumer* consumer, PartitionList& parts) {
@@ -60,7 +63,11 @@ class Rebalancer : public RdKafka::RebalanceCb {
       consumer->unassign();
       return;
     }
-    for (size_t i = 0; i < parts.size(); ++i) parts[i]->set_offset(offsets[i]);
+    positions_.Clear();
+    for (size_t i = 0; i < parts.size(); ++i) {
+      parts[i]->set_offset(offsets[i]);
+      positions_.Start({parts[i]->topic(), parts[i]->partition()}, offsets[i]);
+    }
     RdKafka::ErrorCode e = consumer->assign(parts);
     if (e != RdKafka::ERR_NO_ERROR) Fail(Unavailable("assign: " + RdKafka::err2str(e)));
     reached_ends_.clear();
@@ -74,6 +81,7 @@ class Rebalancer : public RdKafka::RebalanceCb {
     if (!s.ok()) Fail(std::move(s));
     consumer->unassign();
     reached_ends_.clear();
+    positions_.Clear();
     {
       std::lock_guard<std::mutex> lock(mu_);
       assignment_.clear();
@@ -88,6 +96,7 @@ class Rebalancer : public RdKafka::RebalanceCb {
   PartitionListener* listener_;
   Status error_;
   std::map<TopicPartition, int64_t> reached_ends_;
+  FetchPositions positions_;
   mutable std::mutex mu_;
   std::vector<TopicPartition> assignment_;  // guarded by mu_
 };
@@ -235,6 +244,16 @@ class KafkaMessageSource : public MessageSource {
     PauseOrResume(partitions, false);
   }
 
+  StatusOr<LogRange> QueryLogRange(const TopicPartition& tp, int timeout_ms) override {
+    if (closed_) return FailedPrecondition("consumer closed");
+    LogRange log;
+    const RdKafka::ErrorCode e = consumer_->query_watermark_offsets(
+        tp.topic, tp.partition, &log.low, &log.high, std::max(1, timeout_ms));
+    if (e != RdKafka::ERR_NO_ERROR) return Unavailable("watermarks: " + RdKafka::err2str(e));
+    monitor_->MarkContact();
+    return log;
+  }
+
   bool BrokersReachable() const override { return monitor_->reachable(); }
 
   std::optional<int64_t> ReachedEnd(const TopicPartition& tp) const override {
@@ -257,6 +276,7 @@ class KafkaMessageSource : public MessageSource {
 
  private:
   Status HandleError(const RdKafka::Message& m);
+  Status PositionLost(const RdKafka::Message& m);
   void PauseOrResume(const std::vector<TopicPartition>& partitions, bool pause) {
     if (partitions.empty() || closed_) return;
     PartitionList parts;
@@ -285,10 +305,7 @@ Status KafkaMessageSource::HandleError(const RdKafka::Message& m) {
       return Status::Ok();
     case RdKafka::ERR__AUTO_OFFSET_RESET:
     case RdKafka::ERR_OFFSET_OUT_OF_RANGE:
-      // The broker no longer holds the offset segd must resume from: events were deleted before
-      // segd applied them. Stopping is the only honest answer.
-      return DataLoss("partition " + m.topic_name() + "/" + std::to_string(m.partition()) + ": " +
-                      m.errstr());
+      return PositionLost(m);
     default:
       break;
   }
@@ -300,13 +317,34 @@ Status KafkaMessageSource::HandleError(const RdKafka::Message& m) {
   return Status::Ok();
 }
 
+// The broker no longer holds the offset segd must resume from: events were deleted before segd
+// applied them, or the log is shorter than what segd consumed. Stopping is the only honest
+// answer (librdkafka only reports this with auto.offset.reset=error, see NewKafkaMessageSource).
+Status KafkaMessageSource::PositionLost(const RdKafka::Message& m) {
+  const TopicPartition tp{m.topic_name(), m.partition()};
+  const std::string where = "partition " + tp.topic + "/" + std::to_string(tp.partition);
+  const int64_t position = m.offset();  // where the fetch failed, when librdkafka knows it
+  auto log = QueryLogRange(tp, 5000);
+  if (position < 0 || !log.ok() || (position >= log->low && position <= log->high)) {
+    const std::string at = position >= 0 ? "offset " + std::to_string(position) : "its position";
+    return DataLoss(where + ": " + at + " is not on the broker: " + m.errstr() +
+                    (log.ok() ? "; its log holds offsets " + std::to_string(log->low) + ".." +
+                                    std::to_string(log->high)
+                              : ""));
+  }
+  const Status s = PositionOutsideLog(tp, position, *log);
+  return Status(s.code(), s.message() + "; the consumer reported: " + m.errstr());
+}
+
 Status KafkaMessageSource::Poll(int timeout_ms, size_t max_messages, std::vector<RawMessage>* out) {
   int wait = timeout_ms;
   auto& reached_ends = rebalancer_->reached_ends();
+  FetchPositions& positions = rebalancer_->positions();
   for (size_t n = 0; n < max_messages;) {
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(wait));
     SEGD_RETURN_IF_ERROR(rebalancer_->TakeError());
     if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      SEGD_RETURN_IF_ERROR(positions.ReachEnd(m->topic_name(), m->partition(), m->offset()));
       reached_ends[{m->topic_name(), m->partition()}] = m->offset();
       monitor_->MarkContact();
       wait = 0;
@@ -316,10 +354,12 @@ Status KafkaMessageSource::Poll(int timeout_ms, size_t max_messages, std::vector
       SEGD_RETURN_IF_ERROR(HandleError(*m));
       break;
     }
+    std::string topic = m->topic_name();
+    SEGD_RETURN_IF_ERROR(positions.Deliver(topic, m->partition(), m->offset()));
     if (n++ == 0) monitor_->MarkContact();
     wait = 0;  // after the first message, take only what is already fetched
     RawMessage& r = out->emplace_back();
-    r.topic = m->topic_name();
+    r.topic = std::move(topic);
     r.partition = m->partition();
     r.offset = m->offset();
     if (!reached_ends.empty()) {
@@ -345,7 +385,11 @@ StatusOr<std::unique_ptr<MessageSource>> NewKafkaMessageSource(const KafkaConfig
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "true"},  // how segd knows it has caught up
-      {"auto.offset.reset", c.auto_offset_reset},
+      // segd starts every assigned partition at an explicit offset (or the beginning, which
+      // is no reset), so librdkafka resets a position only when the broker no longer has it.
+      // Unless history gaps are accepted, such a reset must stop segd (events lost, or a log
+      // that went backwards) instead of jumping silently: "error".
+      {"auto.offset.reset", c.accept_history_gap ? c.auto_offset_reset : "error"},
       {"session.timeout.ms", std::to_string(c.session_timeout_ms)},
       {"heartbeat.interval.ms", std::to_string(c.heartbeat_interval_ms)},
       {"fetch.wait.max.ms", std::to_string(c.fetch_wait_max_ms)},

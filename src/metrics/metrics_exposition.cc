@@ -95,6 +95,9 @@ class IngestCollector : public prometheus::Collectable {
     }
     single("segd_batches_committed_total", "Micro-batches committed to the state store.", C,
            double(s.batches.load()));
+    single("segd_history_gap_accepted_total",
+           "Partitions started past a history cut by retention (kafka.accept_history_gap).", C,
+           double(s.history_gaps_accepted.load()));
     out.push_back(Family("segd_batch_commit_duration_seconds",
                          "Duration of one micro-batch commit to the state store.",
                          MetricType::Histogram));

@@ -52,6 +52,8 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->http.admin_token, d.http.admin_token);
   EXPECT_EQ(c->http.admin_wait_ms, d.http.admin_wait_ms);
   EXPECT_EQ(c->kafka.partitioner, d.kafka.partitioner);
+  EXPECT_EQ(c->kafka.auto_offset_reset, d.kafka.auto_offset_reset);
+  EXPECT_EQ(c->kafka.accept_history_gap, d.kafka.accept_history_gap);
   EXPECT_EQ(c->cluster.enabled, d.cluster.enabled);
   EXPECT_EQ(c->cluster.control_topic, d.cluster.control_topic);
   EXPECT_EQ(c->cluster.advertise_url, d.cluster.advertise_url);
@@ -87,6 +89,15 @@ TEST(ConfigLoaderTest, ChangelogAndStandbyKeysAreReadAndChecked) {
   EXPECT_EQ(ErrorOf("changelog: {enabled: false}\ncluster: {standby_replicas: 1}"),
             "cluster.standby_replicas: standbys need changelog.enabled and cluster.enabled");
   EXPECT_EQ(ErrorOf("changelog: {compacted: yes}"), "changelog.compacted: unknown key");
+}
+
+TEST(ConfigLoaderTest, HistoryGapIsRefusedUnlessAccepted) {
+  auto d = ParseConfig("kafka: {auto_offset_reset: earliest}\n");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_FALSE(d->kafka.accept_history_gap);
+  auto c = ParseConfig("kafka: {accept_history_gap: true}\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->kafka.accept_history_gap);
 }
 
 TEST(ConfigLoaderTest, ClusterKeysAndPartitionerAreRead) {

@@ -21,7 +21,7 @@ import sys
 COUNTERS = [
     "segd_events_consumed_total", "segd_events_applied_total", "segd_events_duplicate_total",
     "segd_events_rejected_total", "segd_batches_committed_total", "segd_model_retrains_total",
-    "segd_cluster_forwarded_requests_total",
+    "segd_cluster_forwarded_requests_total", "segd_history_gap_accepted_total",
 ]
 HISTOGRAMS = ["segd_batch_commit_duration_seconds", "segd_http_request_duration_seconds"]
 GAUGES = [

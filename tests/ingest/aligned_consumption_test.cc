@@ -64,6 +64,9 @@ class SequentialSource : public MessageSource {
   std::optional<int64_t> MeasuredEndOffset(const TopicPartition& tp) const override {
     return int64_t(partitions_[size_t(tp.partition)].size());
   }
+  StatusOr<LogRange> QueryLogRange(const TopicPartition& tp, int) override {
+    return LogRange{.low = 0, .high = int64_t(partitions_[size_t(tp.partition)].size())};
+  }
   bool BrokersReachable() const override { return true; }
   Status Close() override { return listener_->OnRevoked(Assignment()); }
 

@@ -44,6 +44,9 @@ class ScriptedSource : public MessageSource {
   std::optional<int64_t> MeasuredEndOffset(const TopicPartition&) const override {
     return std::nullopt;
   }
+  StatusOr<LogRange> QueryLogRange(const TopicPartition& tp, int) override {
+    return LogRange{.low = 0, .high = tp.partition == 0 ? end0_ : 0};
+  }
   bool BrokersReachable() const override { return true; }
   void Pause(const std::vector<TopicPartition>&) override {}
   void Resume(const std::vector<TopicPartition>&) override {}

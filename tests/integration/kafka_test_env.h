@@ -121,6 +121,7 @@ class KafkaTestEnv : public ::testing::Test {
     IngestLoopOptions o;
     o.batch_max_events = static_cast<size_t>(c.ingest.batch_max_events);
     o.exit_when_caught_up = true;
+    o.start_policy.accept_history_gap = c.kafka.accept_history_gap;
     IngestLoop loop(o, &pipeline);
     auto source = NewKafkaMessageSource(c.kafka, &loop);
     EXPECT_TRUE(source.ok());

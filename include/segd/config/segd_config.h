@@ -20,6 +20,7 @@ struct KafkaConfig {
   std::vector<std::string> topics = {"orders"};  // kafka.topics
   std::string dead_letter_topic;                 // kafka.dead_letter_topic ("" = "<topic>.dlq")
   std::string auto_offset_reset = "earliest";    // kafka.auto_offset_reset: earliest | error
+  bool accept_history_gap = false;               // kafka.accept_history_gap
   int32_t session_timeout_ms = 10000;            // kafka.session_timeout_ms
   int32_t heartbeat_interval_ms = 1000;          // kafka.heartbeat_interval_ms
   int32_t fetch_wait_max_ms = 10;                // kafka.fetch_wait_max_ms

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "segd/common/status.h"
 #include "segd/ingest/ingest_pipeline.h"
 #include "segd/ingest/message_source.h"
+#include "segd/ingest/start_offset.h"
 
 namespace segd {
 
@@ -31,6 +33,11 @@ struct IngestLoopOptions {
   bool exit_when_caught_up = false;      // return once every assigned partition is at its end
   int retry_backoff_ms = 500;            // between attempts of a batch whose dead letters failed
   int progress_log_interval_ms = 10000;  // an info line with the counters (0: never)
+  // Start offsets are checked against the broker's log on assignment (ChooseStartOffset), by
+  // asking it for at most this long per assignment; without an answer, partitions start at
+  // their stored offset and the source's checks on fetch apply.
+  StartOffsetPolicy start_policy;
+  int offset_check_timeout_ms = 5000;
   // With an event-time schedule (IngestPipeline::SetBoundaryListener): consume so that event
   // time advances together on every assigned partition. A partition that reaches the next
   // boundary is held (its messages kept in memory, unprocessed) until every other one has
@@ -79,13 +86,16 @@ class IngestLoop : public PartitionListener {
     standbys_ = std::move(standbys);
   }
 
+  // Starts each partition where ChooseStartOffset says, given the progress the pipeline holds
+  // for it and the log range the source reports; the first partition it refuses fails the
+  // assignment (and so consumption).
   Status OnAssigned(const std::vector<TopicPartition>& partitions,
                     std::vector<int64_t>* start_offsets) override;
   Status OnRevoked(const std::vector<TopicPartition>& partitions) override;
 
   // True after the first assignment, until a fatal error, and while the brokers are reachable.
   bool ready() const { return not_ready_reason().empty(); }
-  // Why the instance is not ready ("" when it is). Thread-safe.
+  // Why the instance is not ready ("" when it is; after a fatal error, the error). Thread-safe.
   std::string not_ready_reason() const;
   // True while every assigned partition was at its end at the last check.
   bool caught_up() const { return caught_up_.load(std::memory_order_acquire); }
@@ -106,6 +116,11 @@ class IngestLoop : public PartitionListener {
   Status RestorePartition(int32_t partition);
   // One round of standby tailing (rate-limited); only store failures are returned.
   Status MaybeTailStandbys();
+  // The checked start offset of `tp`; `ask` goes false once the broker did not answer in time
+  // (the partitions after it start unchecked, at `local` or the beginning).
+  StatusOr<int64_t> StartOffsetOf(const TopicPartition& tp,
+                                  const std::optional<PartitionProgress>& local,
+                                  std::chrono::steady_clock::time_point deadline, bool* ask);
   bool CheckCaughtUp() const;
   // Aligned consumption. Each partition the pipeline holds gets a queue here (its held message
   // first, then everything polled for it later, in offset order); a released partition's
@@ -138,6 +153,7 @@ class IngestLoop : public PartitionListener {
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  // guarded by lag_mu_
   PartitionServing serving_;       // guarded by lag_mu_
+  std::string failure_;            // guarded by lag_mu_: the fatal error, once failed_
   std::chrono::steady_clock::time_point last_served_check_;
   std::atomic<int64_t> heartbeat_ns_{0};
   std::atomic<bool> ready_{false};

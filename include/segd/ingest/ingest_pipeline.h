@@ -158,7 +158,7 @@ class IngestPipeline {
   const std::map<TopicPartition, PartitionProgress>& progress() const { return progress_; }
 
   const IngestStats& stats() const { return *stats_; }
-  IngestStats& mutable_stats() { return *stats_; }
+  IngestStats& stats() { return *stats_; }
 
   // The live model as of the last committed batch. Consumer thread only.
   const LiveSegmentation& live() const { return live_; }

@@ -77,6 +77,8 @@ struct IngestStats {
   std::atomic<uint64_t> standby_records{0};    // changelog entries read for them
   // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
   std::atomic<int64_t> first_commit_steady_ns{0};
+  // Partitions started past a history cut by retention (kafka.accept_history_gap).
+  std::atomic<uint64_t> history_gaps_accepted{0};
 
   uint64_t applied() const { return outcomes[0].load(std::memory_order_relaxed); }
   uint64_t duplicates() const {

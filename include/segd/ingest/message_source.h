@@ -7,6 +7,7 @@
 
 #include "segd/common/status.h"
 #include "segd/ingest/raw_message.h"
+#include "segd/ingest/start_offset.h"
 #include "segd/state/partition_progress.h"
 
 namespace segd {
@@ -17,8 +18,8 @@ inline constexpr int64_t kOffsetBeginning = -2;  // the oldest offset the broker
 class PartitionListener {
  public:
   virtual ~PartitionListener() = default;
-  // The offset to start each newly assigned partition from (out[i] for partitions[i]);
-  // kOffsetBeginning for a partition never consumed before.
+  // The offset to start each newly assigned partition from (out[i] for partitions[i]); an
+  // explicit offset, or kOffsetBeginning. An error stops consumption (nothing is assigned).
   [[nodiscard]] virtual Status OnAssigned(const std::vector<TopicPartition>& partitions,
                                           std::vector<int64_t>* start_offsets) = 0;
   // Partitions are about to be taken away: everything consumed from them must be committed
@@ -31,7 +32,10 @@ class MessageSource {
   virtual ~MessageSource() = default;
 
   // Appends up to `max_messages` messages to *out, waiting up to `timeout_ms` for the first.
-  // Errors are fatal for consumption (e.g. offsets out of range: data was lost to retention).
+  // Errors are fatal for consumption: a position the broker no longer has (events lost to
+  // retention, or a log shorter than what was consumed), a delivery below the next offset
+  // expected for its partition (the log went backwards: recreated or truncated), each naming
+  // the partition and the offsets involved; or a listener error.
   [[nodiscard]] virtual Status Poll(int timeout_ms, size_t max_messages,
                                     std::vector<RawMessage>* out) = 0;
 
@@ -47,6 +51,12 @@ class MessageSource {
   // right after the last message Poll delivered.
   virtual void Pause(const std::vector<TopicPartition>& partitions) = 0;
   virtual void Resume(const std::vector<TopicPartition>& partitions) = 0;
+
+  // Asks the broker for the offsets `tp`'s log holds, waiting up to `timeout_ms`. The only call
+  // that blocks (bounded): for PartitionListener::OnAssigned, which checks start offsets with it.
+  // Unavailable (or any error) when no answer came in time.
+  [[nodiscard]] virtual StatusOr<LogRange> QueryLogRange(const TopicPartition& tp,
+                                                         int timeout_ms) = 0;
 
   // None of the calls below blocks: the consumer thread must keep polling (and feeding the
   // watchdog) even when every broker is gone.

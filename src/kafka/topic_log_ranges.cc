@@ -1,0 +1,60 @@
+#include "segd/kafka/topic_log_ranges.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+
+#include "kafka/kafka_config.h"
+
+namespace segd {
+
+StatusOr<std::vector<PartitionLogRange>> QueryTopicLogRanges(const KafkaConfig& config,
+                                                             const std::string& topic,
+                                                             int timeout_ms) {
+  // A consumer handle that never subscribes: it joins no group and, unlike a producer's
+  // metadata request, does not create the topic.
+  std::vector<std::pair<std::string, std::string>> props = {
+      {"bootstrap.servers", config.brokers},
+      {"client.id", config.client_id + "-reset-offsets"},
+      {"group.id", config.group_id},
+      {"enable.auto.commit", "false"},
+      {"allow.auto.create.topics", "false"}};
+  props.insert(props.end(), config.properties.begin(), config.properties.end());
+  auto conf = NewKafkaConf(props);
+  if (!conf.ok()) return conf.status();
+  std::string errstr;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf->get(), errstr));
+  if (!consumer) return InvalidArgument("kafka consumer: " + errstr);
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer.get(), topic, nullptr, errstr));
+  if (!t) return InvalidArgument("topic " + topic + ": " + errstr);
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode e = consumer->metadata(false, t.get(), &raw, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  if (e != RdKafka::ERR_NO_ERROR) {
+    return Unavailable("metadata of " + topic + " from " + config.brokers + ": " +
+                       RdKafka::err2str(e));
+  }
+  int partitions = -1;
+  for (const auto* tm : *md->topics()) {
+    if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR) {
+      partitions = static_cast<int>(tm->partitions()->size());
+    }
+  }
+  if (partitions <= 0) return NotFound("topic " + topic + " does not exist on " + config.brokers);
+  std::vector<PartitionLogRange> out;
+  for (int32_t p = 0; p < partitions; ++p) {
+    PartitionLogRange& r = out.emplace_back();
+    r.partition = p;
+    const RdKafka::ErrorCode w =
+        consumer->query_watermark_offsets(topic, p, &r.log.low, &r.log.high, timeout_ms);
+    if (w != RdKafka::ERR_NO_ERROR) {
+      return Unavailable("offsets of " + topic + "/" + std::to_string(p) + ": " +
+                         RdKafka::err2str(w));
+    }
+  }
+  consumer->close();
+  return out;
+}
+
+}  // namespace segd
