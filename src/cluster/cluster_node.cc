@@ -145,6 +145,7 @@ Status ClusterNode::Step(int read_timeout_ms) {
   ownership_ = membership_.ownership();
   served_ = std::set<TopicPartition>(local.served.begin(), local.served.end());
   has_partitions_ = !assigned_.empty();
+  assigned_set_ = std::set<TopicPartition>(assigned_.begin(), assigned_.end());
   if (count) partitions_ = *count;
   if (at_end && !history_read_) {
     history_read_ = true;
@@ -163,6 +164,16 @@ CustomerRoute ClusterNode::Locate(std::string_view customer_id) const {
   if (alone) {
     // Without partitions this instance may simply not have heard of the others yet.
     if (!has_partitions_) return {Kind::kUnavailable, "", "waiting for partition assignment"};
+    // Alone in the member table is not alone in the group: a dead member's record may expire
+    // before the group gives its partitions to this instance, whose store may hold an old or
+    // standby copy of them. Only its own partitions are answered.
+    if (partitions_ > 0) {
+      const int32_t p = PartitionForKey(options_.partitioner, customer_id, partitions_);
+      if (!assigned_set_.contains({options_.source_topic, p})) {
+        return {Kind::kUnavailable, "",
+                "partition " + std::to_string(p) + " is not assigned to this instance yet"};
+      }
+    }
     return {Kind::kLocal};
   }
   // The owner unknown: the caller may ask every other member.

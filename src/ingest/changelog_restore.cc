@@ -55,7 +55,6 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
     report.customers += complete.size();
     report.new_customers += added;
     report.position = complete_position;
-    stats_->restore_customers.fetch_add(complete.size(), std::memory_order_relaxed);
     stats_->customers.store(customers_, std::memory_order_relaxed);
     stats_->watermark_ms.store(watermark_ms(), std::memory_order_relaxed);
     complete.clear();
@@ -66,7 +65,6 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
   Status read =
       changelog->Read(partition, from, to, [&](int64_t offset, ChangelogEntry&& entry) -> Status {
         ++report.records;
-        stats_->restore_records.fetch_add(1, std::memory_order_relaxed);
         stats_->restore_remaining.store(std::max<int64_t>(0, to - offset - 1),
                                         std::memory_order_relaxed);
         if (!entry.marker) {

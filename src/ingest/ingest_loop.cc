@@ -122,6 +122,8 @@ Status IngestLoop::RestorePartition(int32_t partition) {
   if (!report.ok()) return report.status();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   stats.restores_completed.fetch_add(1, std::memory_order_relaxed);
+  stats.restore_records.fetch_add(report->records, std::memory_order_relaxed);
+  stats.restore_customers.fetch_add(report->customers, std::memory_order_relaxed);
   stats.restore_nanos_total.fetch_add(uint64_t(seconds * 1e9), std::memory_order_relaxed);
   std::string resume;
   for (const auto& [tp, p] : pipeline_->progress()) {
@@ -162,6 +164,7 @@ Status IngestLoop::MaybeTailStandbys() {
           std::min<int64_t>(range->high, from + int64_t(options_.standby_step_entries));
       if (to <= from) continue;
       auto report = pipeline_->Restore(changelog_, p, from, to, restore_chunk_customers_, {});
+      stats.restore_remaining.store(0, std::memory_order_relaxed);  // a gauge of assignments
       if (report.ok()) {
         stats.standby_records.fetch_add(report->records, std::memory_order_relaxed);
         behind += range->high - std::max(from, report->position);

@@ -115,9 +115,12 @@ class IngestCollector : public prometheus::Collectable {
     single("segd_changelog_append_seconds_total",
            "Time spent waiting for changelog appends to be acknowledged.", C,
            s.changelog_nanos_total.load() / 1e9);
-    single("segd_restore_entries_total", "Changelog entries read by restores.", C,
-           double(s.restore_records.load()));
-    single("segd_restore_customers_total", "Customer records written by restores.", C,
+    single("segd_restore_entries_total",
+           "Changelog entries read by completed restores on assignment (standby reads: "
+           "segd_standby_entries_total).",
+           C, double(s.restore_records.load()));
+    single("segd_restore_customers_total",
+           "Customer records written by completed restores on assignment.", C,
            double(s.restore_customers.load()));
     single("segd_restores_completed_total", "Partitions restored from the changelog.", C,
            double(s.restores_completed.load()));

@@ -168,7 +168,14 @@ TEST_F(ClusterNodeTest, AStoppedMemberLeavesAtOnce) {
   a.node->Stop();
   StepAll();
   EXPECT_EQ(b.node->status().members, 1);
-  // b is alone now: it answers everything itself.
+  // b is alone now, but answers a's customers only once the group gives it their partitions:
+  // until then its store may hold an old (or standby) copy of them.
+  const CustomerRoute before = b.node->Locate(CustomerIn(0));
+  EXPECT_EQ(before.kind, Kind::kUnavailable);
+  EXPECT_EQ(before.reason, "partition 0 is not assigned to this instance yet");
+  EXPECT_EQ(b.node->Locate(CustomerIn(2)).kind, Kind::kLocal);
+  Assign(b, {0, 1, 2, 3}, true);
+  StepAll();
   EXPECT_EQ(b.node->Locate(CustomerIn(0)).kind, Kind::kLocal);
 }
 

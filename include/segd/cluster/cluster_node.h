@@ -109,12 +109,13 @@ class ClusterNode : public CustomerLocator {
   int64_t last_count_ms_ = 0;
 
   mutable std::mutex mu_;
-  Membership membership_;            // guarded by mu_
-  Ownership ownership_;              // guarded by mu_
-  std::set<TopicPartition> served_;  // guarded by mu_
-  int32_t partitions_ = 0;           // guarded by mu_; 0: not known yet
-  bool history_read_ = false;        // guarded by mu_
-  bool has_partitions_ = false;      // guarded by mu_: the consumer has an assignment
+  Membership membership_;                  // guarded by mu_
+  Ownership ownership_;                    // guarded by mu_
+  std::set<TopicPartition> served_;        // guarded by mu_
+  std::set<TopicPartition> assigned_set_;  // guarded by mu_: assigned_ as of the last Step
+  int32_t partitions_ = 0;                 // guarded by mu_; 0: not known yet
+  bool history_read_ = false;              // guarded by mu_
+  bool has_partitions_ = false;            // guarded by mu_: the consumer has an assignment
   mutable std::atomic<uint64_t> forwarded_{0};
   std::vector<ControlMessage> outbox_;  // guarded by mu_
   LocalPartitions last_local_;          // node thread only
