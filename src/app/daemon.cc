@@ -147,6 +147,14 @@ StatusOr<std::unique_ptr<Changelog>> OpenChangelog(const SegdConfig& c,
   if (!c.changelog.enabled) return std::unique_ptr<Changelog>();
   int32_t& partitions = *source_partitions;
   for (const std::string& topic : c.kafka.topics) {
+    if (topic.starts_with("^")) {
+      return FailedPrecondition(
+          "kafka.topics: the changelog needs the source topics by name, "
+          "not the pattern " +
+          topic +
+          " (its partitions must match the changelog's): name the topics "
+          "or set changelog.enabled: false");
+    }
     auto n = KafkaTopicPartitions(c.kafka, topic, 10000);
     for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));  // brokers still starting

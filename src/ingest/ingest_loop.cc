@@ -46,7 +46,7 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
       serving_.restoring.assign(numbers.begin(), numbers.end());
     }
     for (int32_t p : numbers) {
-      Status restored = RestorePartition(p);
+      Status restored = SourceCoversStore(partitions, p) ? Status::Ok() : RestorePartition(p);
       std::lock_guard<std::mutex> lock(lag_mu_);
       std::erase(serving_.restoring, p);
       if (!restored.ok()) {
@@ -76,6 +76,25 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
   caught_up_.store(false, std::memory_order_release);
   ready_.store(true, std::memory_order_release);
   return Status::Ok();
+}
+
+bool IngestLoop::SourceCoversStore(const std::vector<TopicPartition>& assigned, int32_t partition) {
+  bool any = false;
+  for (const TopicPartition& tp : assigned) {
+    if (tp.partition != partition) continue;
+    any = true;
+    auto local = pipeline_->progress().find(tp);
+    if (local == pipeline_->progress().end()) return false;  // nothing stored: restore
+    auto log = source_->QueryLogRange(tp, options_.offset_check_timeout_ms);
+    if (!log.ok() || log->low > local->second.next_offset) return false;
+  }
+  if (any) {
+    spdlog::info(
+        "partition {}: the source still holds every event after the stored offsets; "
+        "consuming them (the models follow the events) instead of restoring",
+        partition);
+  }
+  return any;
 }
 
 Status IngestLoop::RestorePartition(int32_t partition) {
