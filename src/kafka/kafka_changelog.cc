@@ -121,26 +121,6 @@ StatusOr<std::optional<std::string>> CleanupPolicy(rd_kafka_t* rk, const std::st
   return std::optional<std::string>();
 }
 
-// Asks for every topic's metadata: a request naming the topic would auto-create it on brokers
-// that ignore allow.auto.create.topics (older protocol versions, the dev broker), with the
-// broker's default partition count.
-StatusOr<int32_t> PartitionCount(RdKafka::Handle* handle, const std::string& topic,
-                                 int timeout_ms) {
-  RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode e = handle->metadata(true, nullptr, &raw, timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (e != RdKafka::ERR_NO_ERROR) return Unavailable("metadata: " + RdKafka::err2str(e));
-  for (const auto* tm : *md->topics()) {
-    if (tm->topic() != topic) continue;
-    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || tm->partitions()->empty()) break;
-    if (tm->err() != RdKafka::ERR_NO_ERROR) {
-      return Unavailable("topic " + topic + ": " + RdKafka::err2str(tm->err()));
-    }
-    return static_cast<int32_t>(tm->partitions()->size());
-  }
-  return NotFound("topic " + topic + " does not exist");
-}
-
 StatusOr<std::unique_ptr<RdKafka::KafkaConsumer>> NewReader(const KafkaConfig& kafka,
                                                             const std::string& suffix) {
   std::vector<std::pair<std::string, std::string>> props = {
@@ -286,7 +266,7 @@ StatusOr<int32_t> KafkaTopicPartitions(const KafkaConfig& kafka, const std::stri
                                        int timeout_ms) {
   auto reader = NewReader(kafka, "-metadata");
   if (!reader.ok()) return reader.status();
-  auto n = PartitionCount(reader->get(), topic, timeout_ms);
+  auto n = TopicPartitionCount(reader->get(), topic, timeout_ms);
   (*reader)->close();
   return n;
 }
@@ -319,7 +299,7 @@ StatusOr<std::unique_ptr<Changelog>> OpenKafkaChangelog(const KafkaConfig& kafka
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), errstr));
   if (!producer) return InvalidArgument("kafka producer: " + errstr);
   const std::string where = "changelog topic " + o.topic;
-  auto partitions = PartitionCount(reader->get(), o.topic, 10000);
+  auto partitions = TopicPartitionCount(reader->get(), o.topic, 10000);
   if (partitions.status().code() == StatusCode::kNotFound) {
     if (!o.create) {
       return FailedPrecondition(
@@ -336,7 +316,7 @@ StatusOr<std::unique_ptr<Changelog>> OpenKafkaChangelog(const KafkaConfig& kafka
     spdlog::info("{} created: {} partitions, cleanup.policy=compact", where, o.partitions);
     for (int i = 0; i < 50 && !partitions.ok(); ++i) {  // metadata catches up with the creation
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      partitions = PartitionCount(reader->get(), o.topic, 10000);
+      partitions = TopicPartitionCount(reader->get(), o.topic, 10000);
     }
   }
   if (!partitions.ok()) return Unavailable(where + ": " + partitions.status().message());

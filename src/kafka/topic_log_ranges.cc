@@ -26,24 +26,16 @@ StatusOr<std::vector<PartitionLogRange>> QueryTopicLogRanges(const KafkaConfig& 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf->get(), errstr));
   if (!consumer) return InvalidArgument("kafka consumer: " + errstr);
-  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer.get(), topic, nullptr, errstr));
-  if (!t) return InvalidArgument("topic " + topic + ": " + errstr);
-  RdKafka::Metadata* raw = nullptr;
-  const RdKafka::ErrorCode e = consumer->metadata(false, t.get(), &raw, timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (e != RdKafka::ERR_NO_ERROR) {
+  auto partitions = TopicPartitionCount(consumer.get(), topic, timeout_ms);
+  if (partitions.status().code() == StatusCode::kNotFound) {
+    return NotFound("topic " + topic + " does not exist on " + config.brokers);
+  }
+  if (!partitions.ok()) {
     return Unavailable("metadata of " + topic + " from " + config.brokers + ": " +
-                       RdKafka::err2str(e));
+                       partitions.status().message());
   }
-  int partitions = -1;
-  for (const auto* tm : *md->topics()) {
-    if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR) {
-      partitions = static_cast<int>(tm->partitions()->size());
-    }
-  }
-  if (partitions <= 0) return NotFound("topic " + topic + " does not exist on " + config.brokers);
   std::vector<PartitionLogRange> out;
-  for (int32_t p = 0; p < partitions; ++p) {
+  for (int32_t p = 0; p < *partitions; ++p) {
     PartitionLogRange& r = out.emplace_back();
     r.partition = p;
     const RdKafka::ErrorCode w =

@@ -12,23 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-StatusOr<int> PartitionCount(RdKafka::KafkaConsumer* consumer, const std::string& topic,
-                             int timeout_ms) {
-  std::string errstr;
-  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer, topic, nullptr, errstr));
-  if (!t) return InvalidArgument("topic " + topic + ": " + errstr);
-  RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode e = consumer->metadata(false, t.get(), &raw, timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (e != RdKafka::ERR_NO_ERROR) return Unavailable("metadata: " + RdKafka::err2str(e));
-  for (const auto* tm : *md->topics()) {
-    if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR) {
-      return static_cast<int>(tm->partitions()->size());
-    }
-  }
-  return NotFound("topic " + topic + " does not exist");
-}
-
 }  // namespace
 
 StatusOr<std::vector<ConsumedMessage>> ReadWholeTopic(const std::string& brokers,
@@ -43,7 +26,7 @@ StatusOr<std::vector<ConsumedMessage>> ReadWholeTopic(const std::string& brokers
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf->get(), errstr));
   if (!consumer) return Internal("consumer: " + errstr);
-  auto partitions = PartitionCount(consumer.get(), topic, timeout_ms);
+  auto partitions = TopicPartitionCount(consumer.get(), topic, timeout_ms);
   if (!partitions.ok()) return partitions.status();
   std::vector<RdKafka::TopicPartition*> assignment;
   std::map<int32_t, int64_t> end;  // partitions still to read, by their end offset
@@ -86,23 +69,6 @@ StatusOr<std::vector<ConsumedMessage>> ReadWholeTopic(const std::string& brokers
     for (auto& m : msgs) out.push_back(std::move(m));
   }
   return out;
-}
-
-StatusOr<std::pair<int64_t, int64_t>> QueryWatermarks(const std::string& brokers,
-                                                      const std::string& topic, int32_t partition,
-                                                      int timeout_ms) {
-  auto conf = NewKafkaConf({{"bootstrap.servers", brokers}, {"group.id", "segd-topic-reader"}});
-  if (!conf.ok()) return conf.status();
-  std::string errstr;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
-      RdKafka::KafkaConsumer::create(conf->get(), errstr));
-  if (!consumer) return Internal("consumer: " + errstr);
-  int64_t low = 0, high = 0;
-  RdKafka::ErrorCode e =
-      consumer->query_watermark_offsets(topic, partition, &low, &high, timeout_ms);
-  consumer->close();
-  if (e != RdKafka::ERR_NO_ERROR) return Unavailable("watermarks: " + RdKafka::err2str(e));
-  return std::make_pair(low, high);
 }
 
 }  // namespace segd

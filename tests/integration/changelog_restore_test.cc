@@ -12,7 +12,7 @@
 #include <regex>
 
 #include "integration/kafka_test_env.h"
-#include "segd/kafka/topic_reader.h"
+#include "segd/kafka/topic_log_ranges.h"
 #include "testing/child_process.h"
 
 namespace segd::testing {
@@ -118,13 +118,14 @@ TEST_F(ChangelogRestoreTest, NewInstanceRestoresPartitionsWhoseSourceWasCutByRet
   a.Signal(SIGTERM);
   ASSERT_EQ(a.Wait(std::chrono::seconds(30)).value_or(-1), 0) << ReadFile(dir_.Sub("a.log"));
   ExpectExactlyOnce("a", history);
-  auto source = QueryWatermarks(broker_->bootstrap_servers(), topic, 0, 5000);
+  const SegdConfig broker = Config(topic, dir_.Sub("unused"));
+  auto source = QueryTopicLogRanges(broker.kafka, topic, 5000);
   ASSERT_TRUE(source.ok()) << source.status().ToString();
-  EXPECT_GT(source->first, 1000) << "the source still holds its oldest events";
-  auto changelog =
-      QueryWatermarks(broker_->bootstrap_servers(), "g-" + topic + ".changelog", 0, 5000);
-  ASSERT_TRUE(changelog.ok());
-  EXPECT_EQ(changelog->first, 0) << "the changelog itself was cut: make the events larger";
+  EXPECT_GT(source->at(0).log.low, 1000) << "the source still holds its oldest events";
+  auto logs = QueryTopicLogRanges(broker.kafka, "g-" + topic + ".changelog", 5000);
+  ASSERT_TRUE(logs.ok()) << logs.status().ToString();
+  const LogRange changelog = logs->at(0).log;
+  EXPECT_EQ(changelog.low, 0) << "the changelog itself was cut: make the events larger";
 
   // A's disk is lost; B, which never had the partition, takes over. It is killed in the middle
   // of its restore (commits of 500 customers), and restarted: the source no longer holds what
@@ -133,7 +134,7 @@ TEST_F(ChangelogRestoreTest, NewInstanceRestoresPartitionsWhoseSourceWasCutByRet
   const std::string config_b =
       WriteConfig(topic, "b", "changelog:\n  restore_chunk_customers: 500\n");
   const std::string log_b = dir_.Sub("b.log");
-  const std::string half = std::to_string(changelog->second / 2);
+  const std::string half = std::to_string(changelog.high / 2);
   ASSERT_EQ(RunUntilCaughtUp(config_b, log_b, {"SEGD_TEST_EXIT_AFTER_CHANGELOG_READS=" + half}), 86)
       << ReadFile(log_b);
   const uint64_t partial = StoredConsumed(dir_.Sub("b"));
@@ -143,10 +144,10 @@ TEST_F(ChangelogRestoreTest, NewInstanceRestoresPartitionsWhoseSourceWasCutByRet
   ExpectExactlyOnce("b", history);
   const auto ranges = RestoreRanges(log_b);
   ASSERT_EQ(ranges.size(), 2u) << ReadFile(log_b);
-  EXPECT_EQ(ranges[0], (std::pair<int64_t, int64_t>{0, changelog->second}));
+  EXPECT_EQ(ranges[0], (std::pair<int64_t, int64_t>{0, changelog.high}));
   EXPECT_GT(ranges[1].first, 0);
-  EXPECT_LE(ranges[1].first, changelog->second / 2);
-  EXPECT_EQ(ranges[1].second, changelog->second);
+  EXPECT_LE(ranges[1].first, changelog.high / 2);
+  EXPECT_EQ(ranges[1].second, changelog.high);
 }
 
 TEST_F(ChangelogRestoreTest, KillBetweenChangelogAndLocalCommitLosesNothing) {

@@ -19,9 +19,8 @@ struct PartitionLogRange {
 
 // Every partition of `topic` in ascending order, with its log range, from config's brokers
 // (config.brokers and config.properties: the same security settings as the daemon). NotFound
-// when the topic does not exist (it is not created, except by brokers that ignore
-// allow.auto.create.topics, such as the dev broker); Unavailable when a broker does not answer
-// within `timeout_ms` (per request).
+// when the topic does not exist (never created by asking); Unavailable when a broker does not
+// answer within `timeout_ms` (per request).
 [[nodiscard]] StatusOr<std::vector<PartitionLogRange>> QueryTopicLogRanges(
     const KafkaConfig& config, const std::string& topic, int timeout_ms);
 

@@ -2,9 +2,7 @@
 // tests, tools and dead-letter inspection). Blocking; safe to call from any thread.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -22,12 +20,6 @@ struct ConsumedMessage {
 // ascending order). Fails if the topic does not exist or the end is not reached in `timeout_ms`.
 [[nodiscard]] StatusOr<std::vector<ConsumedMessage>> ReadWholeTopic(const std::string& brokers,
                                                                     const std::string& topic,
-                                                                    int timeout_ms);
-
-// The oldest offset the broker still holds of topic/partition and its end offset (low, high).
-[[nodiscard]] StatusOr<std::pair<int64_t, int64_t>> QueryWatermarks(const std::string& brokers,
-                                                                    const std::string& topic,
-                                                                    int32_t partition,
                                                                     int timeout_ms);
 
 }  // namespace segd
