@@ -77,7 +77,8 @@ json CentroidJson(const FeatureSpec& spec, const std::vector<double>& original) 
 
 // A customer at the watermark under the current models.
 json CustomerJson(const std::string& id, const CustomerState& s,
-                  const IngestPipeline::LiveSnapshot* live, int64_t watermark) {
+                  const IngestPipeline::LiveSnapshot* live, int64_t watermark,
+                  const SegmentMark* announced = nullptr) {
   json j = {{"customer_id", id},
             {"as_of", Rfc3339OrNull(watermark)},
             {"updated_at", Rfc3339OrNull(s.updated_ms)},
@@ -102,6 +103,16 @@ json CustomerJson(const std::string& id, const CustomerState& s,
   j["features"] = std::move(features);
   j["model"] = {{"baseline_version", b ? json(b->version) : json(nullptr)},
                 {"live_updates", live ? live->updates : 0}};
+  if (announced != nullptr) {
+    // The last customer.segment.changed.v1 event's segment (output.segment_changes_topic).
+    j["announced_segment"] = announced->segment < 0
+                                 ? json(nullptr)
+                                 : json{{"id", announced->segment},
+                                        {"name", b && size_t(announced->segment) < b->names.size()
+                                                     ? json(b->names[announced->segment])
+                                                     : json(nullptr)},
+                                        {"baseline_version", announced->version}};
+  }
   std::vector<double> row(spec.features.size());
   if (b == nullptr || !ExtractFeatures(spec, s, watermark, row.data())) return j;
   b->scaler.TransformRow(row.data());
@@ -233,13 +244,13 @@ HttpResponse Api::Customer(const std::string& id, const HttpRequest& req) const 
       return Forward(where.url, "GET", "/v1/customers/" + PercentEncodePathSegment(id), "", route);
     }
   }
-  std::vector<std::optional<CustomerState>> out;
-  if (Status s = sources_.store->GetCustomers({id}, &out); !s.ok()) {
+  std::vector<std::optional<CustomerRecord>> out;
+  if (Status s = sources_.store->GetRecords({id}, &out); !s.ok()) {
     return ProblemResponse(500, s.ToString(), route);
   }
   if (!out[0]) return ProblemResponse(404, "no customer with this id", route);
   const auto live = sources_.pipeline->live_snapshot();
-  return Json(CustomerJson(id, *out[0], live.get(), Watermark()), route);
+  return Json(CustomerJson(id, out[0]->state, live.get(), Watermark(), &out[0]->announced), route);
 }
 
 HttpResponse Api::BatchGet(const HttpRequest& req) const {
@@ -280,16 +291,16 @@ HttpResponse Api::BatchGet(const HttpRequest& req) const {
   std::map<std::string, json> answers;
   std::vector<std::string_view> views;
   for (size_t i : routes.local) views.push_back(owned[i]);
-  std::vector<std::optional<CustomerState>> found;
-  if (Status s = sources_.store->GetCustomers(views, &found); !s.ok()) {  // one MultiGet
+  std::vector<std::optional<CustomerRecord>> found;
+  if (Status s = sources_.store->GetRecords(views, &found); !s.ok()) {  // one MultiGet
     return ProblemResponse(500, s.ToString(), route);
   }
   const auto live = sources_.pipeline->live_snapshot();
   const int64_t watermark = Watermark();
   for (size_t j = 0; j < views.size(); ++j) {
     if (found[j]) {
-      answers[std::string(views[j])] =
-          CustomerJson(std::string(views[j]), *found[j], live.get(), watermark);
+      answers[std::string(views[j])] = CustomerJson(std::string(views[j]), found[j]->state,
+                                                    live.get(), watermark, &found[j]->announced);
     }
   }
   // One request per owner, all in flight at once: the slowest owner sets the latency.

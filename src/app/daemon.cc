@@ -29,6 +29,7 @@
 #include "segd/kafka/kafka_control_log.h"
 #include "segd/kafka/kafka_dead_letter_sink.h"
 #include "segd/kafka/kafka_message_source.h"
+#include "segd/kafka/kafka_segment_change_sink.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
 
@@ -140,6 +141,30 @@ int64_t EnvCount(const char* name) {
   return v && *v ? std::atoll(v) : -1;
 }
 
+// The producer of config.output's segment-change events (null when off); the topic must exist.
+StatusOr<std::unique_ptr<SegmentChangeSink>> OpenSegmentChangeSink(const SegdConfig& c) {
+  const std::string& topic = c.output.segment_changes_topic;
+  if (topic.empty()) return std::unique_ptr<SegmentChangeSink>();
+  auto n = KafkaTopicPartitions(c.kafka, topic, 10000);
+  for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // brokers still starting
+    n = KafkaTopicPartitions(c.kafka, topic, 10000);
+  }
+  if (!n.ok()) {
+    return Status(n.status().code(), "output.segment_changes_topic " + topic + ": " +
+                                         n.status().message() + " (create it first)");
+  }
+  SegmentChangeSinkOptions o{.brokers = c.kafka.brokers,
+                             .topic = topic,
+                             .client_id = c.kafka.client_id + "-segments",
+                             .timeout_ms = c.output.send_timeout_ms,
+                             .properties = c.kafka.properties};
+  o.properties.emplace_back("partitioner", c.kafka.partitioner);
+  o.properties.emplace_back("message.timeout.ms", std::to_string(c.output.send_timeout_ms));
+  spdlog::info("segment changes to topic {} ({} partitions)", topic, *n);
+  return NewKafkaSegmentChangeSink(o);
+}
+
 // The changelog of config.changelog (null when disabled): its topic checked or created with the
 // source topics' partition count.
 StatusOr<std::unique_ptr<Changelog>> OpenChangelog(const SegdConfig& c,
@@ -216,16 +241,37 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   pipeline.SetFoldPolicy(ToFoldPolicy(config.ingest));
   // The drift monitor first: an event-time schedule changes when the bootstrap is due.
   DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
+  int32_t source_partitions = 0;  // known once the source topics are looked up (below)
+  auto changes = OpenSegmentChangeSink(config);
+  if (!changes.ok()) {
+    spdlog::error("cannot publish segment changes: {}", changes.status().ToString());
+    return 1;
+  }
+  if (*changes) {
+    pipeline.SetAnnouncements(
+        {.sink = changes->get(),
+         .source = "/segd/" + config.kafka.group_id,
+         .relabel_chunk_customers = size_t(config.output.relabel_chunk_customers),
+         .partition_of = [&config, &source_partitions](std::string_view id) {
+           auto kind = ParsePartitionerKind(config.kafka.partitioner);
+           return source_partitions > 0 && kind.ok()
+                      ? std::optional<int32_t>(PartitionForKey(*kind, id, source_partitions))
+                      : std::nullopt;
+         }});
+  }
   if (Status s = pipeline.Load(ToLifecycleOptions(config.model)); !s.ok()) {
     spdlog::error("cannot load the stored state: {}", s.ToString());
     return 1;
   }
   IngestLoop loop(ToLoopOptions(config, options), &pipeline);
-  int32_t source_partitions = 0;
   auto changelog = OpenChangelog(config, &source_partitions);
   if (!changelog.ok()) {
     spdlog::error("cannot use the changelog: {}", changelog.status().ToString());
     return 1;
+  }
+  if (*changes && source_partitions == 0 && !config.kafka.topics.front().starts_with("^")) {
+    auto n = KafkaTopicPartitions(config.kafka, config.kafka.topics.front(), 10000);
+    if (n.ok()) source_partitions = *n;  // else: every stored customer counts as this one's
   }
   if (*changelog) {
     pipeline.SetChangelog(changelog->get());

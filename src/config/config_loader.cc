@@ -369,6 +369,14 @@ Status LoadChangelog(Section& s, ChangelogConfig* c) {
   return s.RejectUnknown();
 }
 
+Status LoadOutput(Section& s, OutputConfig* o) {
+  SEGD_RETURN_IF_ERROR(s.GetString("segment_changes_topic", &o->segment_changes_topic));
+  SEGD_RETURN_IF_ERROR(
+      s.Get<int32_t>("relabel_chunk_customers", &o->relabel_chunk_customers, 1, 1'000'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int32_t>("send_timeout_ms", &o->send_timeout_ms, 1000, 3'600'000));
+  return s.RejectUnknown();
+}
+
 Status LoadLog(Section& s, LogConfig* l) {
   SEGD_RETURN_IF_ERROR(
       s.GetChoice("level", &l->level, {"trace", "debug", "info", "warn", "error"}));
@@ -405,6 +413,7 @@ StatusOr<SegdConfig> ParseConfig(const std::string& yaml_text) {
     SEGD_RETURN_IF_ERROR(LoadSection(s, "drift", &config.drift, LoadDrift));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "cluster", &config.cluster, LoadCluster));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "changelog", &config.changelog, LoadChangelog));
+    SEGD_RETURN_IF_ERROR(LoadSection(s, "output", &config.output, LoadOutput));
     SEGD_RETURN_IF_ERROR(LoadSection(s, "log", &config.log, LoadLog));
     if (config.cluster.standby_replicas > 0 &&
         (!config.changelog.enabled || !config.cluster.enabled)) {

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "ingest/pipeline_meta.h"
 #include "segd/ingest/ingest_pipeline.h"
@@ -32,6 +34,8 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
   std::unordered_map<std::string, std::string> pending;
   std::map<std::string, CustomerRecord> complete;
   std::map<TopicPartition, PartitionProgress> markers;
+  // The partition's segment-change events: of the batch being read, and of the last complete one.
+  std::optional<std::string> pending_announcements, complete_announcements;
   int64_t complete_position = -1;
   const auto flush = [&]() -> Status {
     if (complete_position < 0 || (complete.empty() && markers.empty())) return Status::Ok();
@@ -49,6 +53,12 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
     delta.meta.emplace_back(ChangelogPositionKey(partition),
                             EncodeCount(uint64_t(complete_position)));
     delta.meta.emplace_back(kCustomersKey, EncodeCount(customers_ + added));
+    // Stored like the writer's, so that the assignment sends them again (they may never have
+    // been delivered: the writer stopped after committing them).
+    if (complete_announcements) {
+      delta.meta.emplace_back(AnnouncementsKey(partition), std::move(*complete_announcements));
+      complete_announcements.reset();
+    }
     SEGD_RETURN_IF_ERROR(store_->Commit(delta));
     customers_ += added;
     for (const auto& [tp, p] : markers) progress_[tp] = p;
@@ -67,6 +77,10 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
         ++report.records;
         stats_->restore_remaining.store(std::max<int64_t>(0, to - offset - 1),
                                         std::memory_order_relaxed);
+        if (entry.announcements) {
+          pending_announcements = std::move(entry.value);
+          return Status::Ok();
+        }
         if (!entry.marker) {
           pending[std::move(entry.key)] = std::move(entry.value);
           return Status::Ok();
@@ -90,6 +104,8 @@ StatusOr<IngestPipeline::RestoreReport> IngestPipeline::Restore(
           complete.insert_or_assign(id, std::move(record));
         }
         pending.clear();
+        if (pending_announcements)
+          complete_announcements = std::exchange(pending_announcements, {});
         markers[tp] = progress;
         complete_position = offset + 1;
         if (complete.size() >= chunk_records) return flush();

@@ -55,6 +55,13 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
       }
     }
   }
+  // Segment changes: this instance announces the assigned partitions' customers from now on;
+  // the last events of each (stored with its last batch) may not have been delivered by
+  // whoever wrote them: send them again before anything newer.
+  std::set<int32_t> numbers;
+  for (const TopicPartition& tp : partitions) numbers.insert(tp.partition);
+  pipeline_->SetAnnouncedPartitions(numbers);
+  for (int32_t p : numbers) SEGD_RETURN_IF_ERROR(pipeline_->ResendAnnouncements(p));
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.offset_check_timeout_ms);
   bool ask = true;
   for (const TopicPartition& tp : partitions) {
@@ -239,7 +246,8 @@ Status IngestLoop::OnRevoked(const std::vector<TopicPartition>& partitions) {
   }
   // Commit everything consumed so far: the next owner resumes from the committed offsets.
   Status s = CommitPending(stop_);
-  DropHeld(partitions);  // never committed: the next owner consumes them again
+  DropHeld(partitions);                   // never committed: the next owner consumes them again
+  pipeline_->SetAnnouncedPartitions({});  // their customers are the next owner's to announce
   return s;
 }
 
@@ -405,6 +413,16 @@ Status IngestLoop::CommitPending(const std::atomic<bool>* stop) {
   return Status::Ok();
 }
 
+// One chunk between micro-batches, so ingest never waits for more than a chunk; when there is
+// nothing to consume, chunks for up to a poll interval.
+Status IngestLoop::RelabelBetweenBatches(bool idle) {
+  const auto until = Clock::now() + std::chrono::milliseconds(idle ? options_.poll_timeout_ms : 0);
+  do {
+    SEGD_RETURN_IF_ERROR(pipeline_->RelabelStep());
+  } while (pipeline_->relabel_pending() && Clock::now() < until);
+  return Status::Ok();
+}
+
 bool IngestLoop::CheckCaughtUp() const {
   const std::vector<TopicPartition> assignment = source_->Assignment();
   if (assignment.empty()) return false;
@@ -492,6 +510,8 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
     }
     result = pipeline_->RunRequestedWork();  // retrains asked for by drift or an admin
     if (!result.ok()) break;
+    result = RelabelBetweenBatches(idle && pending_.empty());
+    if (!result.ok()) break;
     if (pending_.empty()) {
       result = MaybeTailStandbys();
       if (!result.ok()) break;
@@ -500,7 +520,9 @@ Status IngestLoop::Run(MessageSource* source, const std::atomic<bool>& stop) {
         Clock::now() - last_caught_up_check_ > std::chrono::milliseconds(200)) {
       last_caught_up_check_ = Clock::now();
       caught_up_.store(CheckCaughtUp(), std::memory_order_release);
-      if (options_.exit_when_caught_up && caught_up_.load()) break;
+      if (options_.exit_when_caught_up && caught_up_.load() && !pipeline_->relabel_pending()) {
+        break;
+      }
     }
   }
   if (result.ok()) result = CommitPending(&stop);

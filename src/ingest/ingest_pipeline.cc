@@ -85,6 +85,7 @@ Status IngestPipeline::Load(ModelLifecycleOptions options) {
     }));
   }
   stats_->customers.store(customers_, std::memory_order_relaxed);
+  SEGD_RETURN_IF_ERROR(LoadRelabel());
   bootstrap_at_ = options_.bootstrap_min_customers;
   // The batch that made the bootstrap due was committed but the fit was not: fit it now, on the
   // same committed state, before anything else is applied.
@@ -210,6 +211,12 @@ StatusOr<size_t> IngestPipeline::ApplyRange(std::span<const RawMessage> messages
     if (working_.live.has_baseline()) {
       working_.live.Observe((*customer)->state, p.watermark_ms, messages[i].topic,
                             messages[i].partition);
+      if (announcer_) {
+        auto record = batch_->MutableCustomer(e.subject);
+        if (!record.ok()) return record.status();
+        announcer_->OnEvent(e.subject, *record, working_.live, p.watermark_ms, e.time_ms, e.id,
+                            messages[i].partition);
+      }
     } else if (BootstrapDue(working_.customers)) {
       return i + 1;  // cut here: the baseline is fitted on exactly this state
     }
@@ -284,9 +291,12 @@ void IngestPipeline::StartCommit(bool overlap) {
   if (working_.customers != applied_customers_) {
     batch_->PutMeta(kCustomersKey, EncodeCount(working_.customers));
   }
+  Outbox outbox = TakeOutbox(batch_);
   // The future exists before anything is recorded as in flight: if no thread can be started,
   // the commit runs on this thread when FinishCommit waits for it.
-  const auto commit = [this, delta = batch_->Delta()] { return CommitDelta(delta); };
+  const auto commit = [this, delta = batch_->Delta(), outbox = std::move(outbox)] {
+    return CommitDelta(delta, outbox);
+  };
   std::future<Status> done;
   if (overlap) {
     try {
@@ -301,20 +311,23 @@ void IngestPipeline::StartCommit(bool overlap) {
   in_flight_.emplace(InFlight{.effects = std::move(working_), .done = std::move(done)});
 }
 
-Status IngestPipeline::CommitDelta(const StateDelta& delta) {
+Status IngestPipeline::CommitDelta(const StateDelta& delta, const Outbox& outbox) {
   const auto start = std::chrono::steady_clock::now();
   // The changelog first, then the store (README, "Changelog"): a crash between them leaves the
   // changelog ahead of the store, and the next assignment restores that tail from it.
   StateDelta logged;
   if (changelog_ != nullptr) {
     logged = delta;
-    SEGD_RETURN_IF_ERROR(AppendToChangelog(&logged));
+    SEGD_RETURN_IF_ERROR(AppendToChangelog(&logged, outbox));
   }
   Status committed = store_->Commit(changelog_ != nullptr ? logged : delta);
   if (!committed.ok()) {
     // Never Unavailable: the caller treats a store failure as fatal, not as retryable.
     return committed.code() == StatusCode::kUnavailable ? Internal(committed.message()) : committed;
   }
+  // Sent only once stored: an event never announces a change the store does not hold. A crash
+  // before they are all delivered leaves them stored, and the next assignment sends them again.
+  SEGD_RETURN_IF_ERROR(SendOutbox(outbox));
   const int64_t nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
@@ -323,10 +336,10 @@ Status IngestPipeline::CommitDelta(const StateDelta& delta) {
   return Status::Ok();
 }
 
-Status IngestPipeline::AppendToChangelog(StateDelta* delta) {
+Status IngestPipeline::AppendToChangelog(StateDelta* delta, const Outbox& outbox) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<ChangelogEntry>& entries = changelog_entries_;
-  entries.resize(delta->customers.size() + delta->progress.size());
+  entries.resize(delta->customers.size() + outbox.size() + delta->progress.size());
   size_t n = 0;
   for (size_t i = 0; i < delta->customers.size(); ++i) {
     ChangelogEntry& e = entries[n++];
@@ -335,6 +348,16 @@ Status IngestPipeline::AppendToChangelog(StateDelta* delta) {
     e.value.clear();
     EncodeCustomerRecord(*delta->customers[i].second, &e.value);
     e.marker = false;
+    e.announcements = false;
+  }
+  // A partition's announcements come before its marker: a restore keeps them with the batch.
+  for (const auto& [partition, announcements] : outbox) {
+    ChangelogEntry& e = entries[n++];
+    e.partition = partition;
+    e.key.assign(kChangelogAnnouncementsKey);
+    e.value = EncodeAnnouncements(announcements);
+    e.marker = false;
+    e.announcements = true;
   }
   for (const auto& [tp, progress] : delta->progress) {
     ChangelogEntry& e = entries[n++];
@@ -343,6 +366,7 @@ Status IngestPipeline::AppendToChangelog(StateDelta* delta) {
     e.key.append(tp.topic);
     e.value = EncodeChangelogMarker(tp, progress);
     e.marker = true;
+    e.announcements = false;
   }
   auto positions = changelog_->Append(entries);
   if (!positions.ok()) {
@@ -455,6 +479,14 @@ StatusOr<uint64_t> IngestPipeline::Install(std::shared_ptr<const BaselineModel> 
   LiveSegmentation next(options_.live);
   next.ResetTo(baseline);
   delta.meta.emplace_back(kLiveModelKey, next.Encode());
+  if (announcer_) {
+    // Every announced customer is looked at again under the new baseline (RelabelStep).
+    relabel_ = {.version = baseline->version,
+                .cursor = {},
+                .partitions = announced_partitions_,
+                .done = false};
+    delta.meta.emplace_back(kRelabelKey, EncodeRelabel());
+  }
   if (Status s = store_->Commit(delta); !s.ok()) return Internal(s.message());
   live_ = std::move(next);
   PublishLiveSnapshot();
@@ -550,6 +582,7 @@ void IngestPipeline::Publish(BatchEffects effects) {
   for (size_t i = 0; i < effects.rejects.size(); ++i)
     stats_->rejected[i].fetch_add(effects.rejects[i], r);
   stats_->stale_messages.fetch_add(effects.stale, r);
+  stats_->segment_changes[0].fetch_add(effects.changes[0], r);
   if (stats_->batches.fetch_add(1, r) == 0) {
     stats_->first_commit_steady_ns.store(
         std::chrono::steady_clock::now().time_since_epoch().count(), r);

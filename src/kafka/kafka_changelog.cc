@@ -21,6 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr const char* kMarkerHeader = "segd.marker";
+constexpr const char* kAnnouncementsHeader = "segd.announcements";
 
 // Delivery reports of the current append: offsets per partition, the first error.
 class AppendReports : public RdKafka::DeliveryReportCb {
@@ -201,9 +202,9 @@ class KafkaChangelog : public Changelog {
   Status Produce(const ChangelogEntry& e) {
     for (;;) {
       RdKafka::Headers* headers = nullptr;
-      if (e.marker) {
+      if (e.marker || e.announcements) {
         headers = RdKafka::Headers::create();
-        headers->add(kMarkerHeader, "1");
+        headers->add(e.marker ? kMarkerHeader : kAnnouncementsHeader, "1");
       }
       RdKafka::ErrorCode err = producer_->produce(
           topic_, e.partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(e.value.data()),
@@ -246,6 +247,7 @@ class KafkaChangelog : public Changelog {
       entry.value.assign(static_cast<const char*>(m->payload()), m->len());
       if (RdKafka::Headers* h = m->headers()) {
         entry.marker = h->get_last(kMarkerHeader).value() != nullptr;
+        entry.announcements = h->get_last(kAnnouncementsHeader).value() != nullptr;
       }
       const int64_t offset = m->offset();
       SEGD_RETURN_IF_ERROR(fn(offset, std::move(entry)));

@@ -138,6 +138,26 @@ class IngestCollector : public prometheus::Collectable {
            double(s.standby_behind.load()));
     single("segd_standby_entries_total", "Changelog entries read for standby partitions.", C,
            double(s.standby_records.load()));
+    out.push_back(Family("segd_segment_changes_total",
+                         "Customers whose segment changed (customer.segment.changed.v1 events "
+                         "committed), by cause.",
+                         C));
+    out.back().metric.push_back(
+        Value(C, double(s.segment_changes[0].load()), {{"cause", "event"}}));
+    out.back().metric.push_back(
+        Value(C, double(s.segment_changes[1].load()), {{"cause", "relabel"}}));
+    single("segd_segment_change_events_sent_total",
+           "Segment-change events acknowledged by the output topic (re-sent ones included).", C,
+           double(s.announcements_sent.load()));
+    single("segd_segment_change_send_seconds_total",
+           "Time spent waiting for segment-change events to be acknowledged.", C,
+           s.announce_nanos_total.load() / 1e9);
+    single("segd_relabel_customers_scanned_total",
+           "Customers looked at by relabels after a new baseline.", C,
+           double(s.relabel_scanned.load()));
+    single("segd_relabel_baseline_version",
+           "Baseline version whose relabel is under way (0: none).", G,
+           double(s.relabel_version.load()));
     single("segd_ready", "1 when segd is consuming and serving, else 0.", G, ready_() ? 1 : 0);
     out.push_back(Family("segd_build_info", "segd version.", G));
     out.back().metric.push_back(Value(G, 1, {{"version", kVersion}}));

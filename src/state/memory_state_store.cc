@@ -41,6 +41,15 @@ Status MemoryStateStore::ScanCustomers(
   return Status::Ok();
 }
 
+Status MemoryStateStore::ScanRecords(
+    std::string_view from, const std::function<bool(std::string_view, const CustomerRecord&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = customers_.lower_bound(from); it != customers_.end(); ++it) {
+    if (!fn(it->first, it->second)) break;
+  }
+  return Status::Ok();
+}
+
 Status MemoryStateStore::ReadProgress(
     std::vector<std::pair<TopicPartition, PartitionProgress>>* out) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -82,6 +82,9 @@ class RocksDbStateStore : public StateStore {
   Status HasLegacyEvents(const std::vector<std::string_view>& ids, std::vector<bool>* out) override;
   Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
+  Status ScanRecords(
+      std::string_view from,
+      const std::function<bool(std::string_view, const CustomerRecord&)>& fn) override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status ScanMeta(std::string_view prefix, std::string_view from,
@@ -157,6 +160,19 @@ Status RocksDbStateStore::ScanCustomers(
     if (!fn(it->key().ToStringView(), s)) break;
   }
   return FromRocks(it->status(), "scan customers");
+}
+
+Status RocksDbStateStore::ScanRecords(
+    std::string_view from, const std::function<bool(std::string_view, const CustomerRecord&)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a sweep over every customer must not evict the hot set
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kCustomers]));
+  CustomerRecord record;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    SEGD_RETURN_IF_ERROR(DecodeCustomerRecord(it->value().ToStringView(), &record));
+    if (!fn(it->key().ToStringView(), record)) break;
+  }
+  return FromRocks(it->status(), "scan customer records");
 }
 
 Status RocksDbStateStore::ReadProgress(

@@ -7,7 +7,8 @@
 //                     varint counted | zz through-updated |
 //                      zz first-updated | zz last-updated | varint n_recent |
 //                      n_recent x (u64 order-id hash | zz last-updated)] |
-//                     varint n | n x OrderEntry
+//                     varint n | n x OrderEntry | [u8 1 | zz announced segment |
+//                     varint announced version: only when a segment was announced]
 //   OrderEntry:       u8 flags (placed 1, canceled 2, id packed as hex 4, legacy 8,
 //                     review score << 4) | varint id_len | id (lowercase hex ids of even length
 //                     as bytes) | zz last_ms-updated | [placed: zz placed_ms-last_ms | f64 amount |
@@ -36,6 +37,7 @@ constexpr uint8_t kCustomerV1 = 1;
 constexpr uint8_t kCustomerV2 = 2;
 constexpr uint8_t kOrderV1 = 1;
 constexpr uint8_t kProgressV1 = 1;
+constexpr uint8_t kAnnouncedTag = 1;  // the record trailer with the announced segment
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -294,6 +296,12 @@ void EncodeCustomerRecord(const CustomerRecord& c, std::string* out) {
       Put<uint64_t>(out, e.event_ids[i]);
     }
   }
+  // A trailer, so that records written before segments were announced read unchanged.
+  if (c.announced.segment >= 0) {
+    Put<uint8_t>(out, kAnnouncedTag);
+    PutZigzag(out, c.announced.segment);
+    PutVarint(out, c.announced.version);
+  }
 }
 
 Status DecodeCustomerRecord(std::string_view in, CustomerRecord* c) {
@@ -325,6 +333,12 @@ Status DecodeCustomerRecord(std::string_view in, CustomerRecord* c) {
   if (!r.ok() || n > in.size()) return DataLoss("customer record: truncated");
   c->orders.resize(n);
   for (OrderEntry& e : c->orders) SEGD_RETURN_IF_ERROR(ReadEntry(r, base, &e));
+  c->announced = SegmentMark{};
+  if (r.ok() && !r.done()) {
+    if (r.Get<uint8_t>() != kAnnouncedTag) return DataLoss("customer record: unknown trailer");
+    c->announced.segment = static_cast<int32_t>(r.Zigzag());
+    c->announced.version = r.Varint();
+  }
   return CheckDone(r, "customer record");
 }
 

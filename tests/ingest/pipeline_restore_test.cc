@@ -203,6 +203,71 @@ TEST_F(PipelineRestoreTest, AnInterruptedRestoreResumesFromItsLastChunk) {
   EXPECT_EQ(second.customers(), writer_.pipeline.customers());
 }
 
+// Records what it is sent.
+class RecordingSink : public SegmentChangeSink {
+ public:
+  Status Send(std::span<const Announcement> announcements) override {
+    sent.insert(sent.end(), announcements.begin(), announcements.end());
+    return Status::Ok();
+  }
+  std::vector<Announcement> sent;
+};
+
+TEST(PipelineRestoreAnnouncementsTest, ARestoredPartitionSendsTheWritersLastEventsAgain) {
+  const auto history = testing::InEventTimeOrder(testing::MakeHistory(300, 13));
+  const auto messages = Messages(history);
+  const auto partition_of = [](std::string_view id) {
+    return int32_t(std::hash<std::string>{}(std::string(id)) % 2);
+  };
+  const ModelLifecycleOptions lifecycle{.train = {.k = 3, .n_init = 2, .seed = 4},
+                                        .bootstrap_min_customers = 100};
+  MemoryChangelog changelog;
+  RecordingSink writer_sink;
+  Instance writer;
+  writer.pipeline.SetChangelog(&changelog);
+  writer.pipeline.SetAnnouncements(
+      {.sink = &writer_sink, .source = "/segd/t", .partition_of = partition_of});
+  ASSERT_TRUE(writer.pipeline.Load(lifecycle).ok());
+  writer.pipeline.SetAnnouncedPartitions({0, 1});
+  for (size_t i = 0; i < messages.size(); i += 97) {
+    const auto part = std::span(messages).subspan(i, std::min<size_t>(97, messages.size() - i));
+    ASSERT_TRUE(writer.pipeline.Process(part, 40).ok());
+    while (writer.pipeline.relabel_pending()) ASSERT_TRUE(writer.pipeline.RelabelStep().ok());
+  }
+  ASSERT_GT(writer_sink.sent.size(), 100u);
+
+  RecordingSink sink;
+  Instance restored;
+  restored.pipeline.SetAnnouncements(
+      {.sink = &sink, .source = "/segd/t", .partition_of = partition_of});
+  ASSERT_TRUE(restored.pipeline.Load(lifecycle).ok());
+  for (int32_t p = 0; p < 2; ++p) {
+    ASSERT_TRUE(
+        restored.pipeline.Restore(&changelog, p, 0, int64_t(changelog.partitions[p].size()), 25, {})
+            .ok());
+    auto mine = restored.store.GetMeta("announce/outbox/" + std::to_string(p));
+    auto theirs = writer.store.GetMeta("announce/outbox/" + std::to_string(p));
+    ASSERT_TRUE(mine.ok() && theirs.ok() && theirs->has_value());
+    EXPECT_EQ(*mine, *theirs) << p;
+  }
+  // Every customer's record (its announced segment included) is the writer's.
+  EXPECT_EQ(testing::AllRecords(restored.store), testing::AllRecords(writer.store));
+  // At its assignment the new owner sends the writer's last events of each partition again:
+  // the same events, ending each customer's sequence where the writer's did.
+  restored.pipeline.SetAnnouncedPartitions({0, 1});
+  for (int32_t p = 0; p < 2; ++p) ASSERT_TRUE(restored.pipeline.ResendAnnouncements(p).ok());
+  ASSERT_FALSE(sink.sent.empty());
+  std::map<std::string, std::string> last_of_writer;
+  for (const Announcement& a : writer_sink.sent) last_of_writer[a.key] = a.value;
+  for (const Announcement& a : sink.sent) {
+    EXPECT_NE(std::find(writer_sink.sent.begin(), writer_sink.sent.end(), a),
+              writer_sink.sent.end());
+  }
+  std::map<std::string, std::string> last_after;
+  for (const Announcement& a : sink.sent) last_after[a.key] = a.value;
+  for (const auto& [customer, value] : last_after) EXPECT_EQ(value, last_of_writer[customer]);
+}
+
 TEST(ChangelogMarkerTest, RoundTripsAndRejectsDamage) {
   const TopicPartition tp{"orders", 7};
   const PartitionProgress progress{.next_offset = 1234,

@@ -46,6 +46,7 @@ class FaultyReads : public StateStore {
   }
   Status GetRecords(const std::vector<std::string_view>& ids,
                     std::vector<std::optional<CustomerRecord>>* out) override {
+    if (fail_reads) return IoError("injected read error");
     return inner_->GetRecords(ids, out);
   }
   Status HasLegacyEvents(const std::vector<std::string_view>& ids,
@@ -55,6 +56,11 @@ class FaultyReads : public StateStore {
   Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override {
     return inner_->ScanCustomers(fn);
+  }
+  Status ScanRecords(
+      std::string_view from,
+      const std::function<bool(std::string_view, const CustomerRecord&)>& fn) override {
+    return inner_->ScanRecords(from, fn);
   }
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override {
     return inner_->ReadProgress(out);

@@ -91,6 +91,28 @@ TEST(StateCodecTest, CustomerRecordRoundTrips) {
   EXPECT_LT(bytes.size(), 180u);
 }
 
+TEST(StateCodecTest, TheAnnouncedSegmentIsATrailerOnlyWhenThereIsOne) {
+  CustomerRecord r = SampleRecord();
+  std::string without;
+  EncodeCustomerRecord(r, &without);
+  r.announced = {.segment = 7, .version = 300};
+  std::string with;
+  EncodeCustomerRecord(r, &with);
+  ASSERT_GT(with.size(), without.size());
+  EXPECT_EQ(with.substr(0, without.size()), without);  // records written before read the same
+  CustomerRecord back;
+  ASSERT_TRUE(DecodeCustomerRecord(with, &back).ok());
+  EXPECT_EQ(back, r);
+  ASSERT_TRUE(DecodeCustomerRecord(without, &back).ok());
+  EXPECT_EQ(back.announced, SegmentMark{});
+  EXPECT_EQ(back.announced.segment, -1);
+  for (size_t n = without.size() + 1; n < with.size(); ++n) {
+    EXPECT_EQ(DecodeCustomerRecord(std::string_view(with).substr(0, n), &back).code(),
+              StatusCode::kDataLoss)
+        << n;
+  }
+}
+
 TEST(StateCodecTest, EveryTruncationOfARecordIsRejected) {
   std::string bytes;
   EncodeCustomerRecord(SampleRecord(), &bytes);

@@ -116,6 +116,14 @@ struct ChangelogConfig {
   int32_t message_timeout_ms = 60000;      // changelog.message_timeout_ms: per append
 };
 
+// What segd publishes for downstream systems.
+struct OutputConfig {
+  // output.segment_changes_topic: customer.segment.changed.v1 events ("" = none).
+  std::string segment_changes_topic;
+  int32_t relabel_chunk_customers = 5000;  // output.relabel_chunk_customers: per step
+  int32_t send_timeout_ms = 30000;         // output.send_timeout_ms: per batch of events
+};
+
 struct LogConfig {
   std::string level = "info";   // log.level: trace | debug | info | warn | error
   std::string format = "text";  // log.format: text | json
@@ -130,6 +138,7 @@ struct SegdConfig {
   DriftConfig drift;
   ClusterConfig cluster;
   ChangelogConfig changelog;
+  OutputConfig output;
   LogConfig log;
 };
 

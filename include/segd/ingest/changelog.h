@@ -23,7 +23,13 @@ struct ChangelogEntry {
   std::string key;        // customer id; for a marker, kChangelogMarkerPrefix + source topic
   std::string value;      // the customer's record (state codec) or the encoded marker
   bool marker = false;    // carried in a header, never guessed from the key
+  // The batch's segment-change events of this partition (EncodeAnnouncements; key
+  // kChangelogAnnouncementsKey), before its marker; in a header too.
+  bool announcements = false;
 };
+
+// The key of a partition's announcements entry: compaction keeps the latest.
+inline constexpr std::string_view kChangelogAnnouncementsKey("\0segd.announcements", 19);
 
 // A marker's key starts with this, so that compaction keeps the latest marker of each source
 // topic in a partition.

@@ -126,6 +126,9 @@ class IngestLoop : public PartitionListener {
   StatusOr<int64_t> StartOffsetOf(const TopicPartition& tp,
                                   const std::optional<PartitionProgress>& local,
                                   std::chrono::steady_clock::time_point deadline, bool* ask);
+  // Relabels customers under a new baseline (IngestPipeline::RelabelStep): one chunk, or while
+  // `idle`, chunks for up to a poll interval.
+  Status RelabelBetweenBatches(bool idle);
   bool CheckCaughtUp() const;
   // Aligned consumption. Each partition the pipeline holds gets a queue here (its held message
   // first, then everything polled for it later, in offset order); a released partition's

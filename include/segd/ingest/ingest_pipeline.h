@@ -15,7 +15,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "segd/common/status.h"
@@ -25,6 +27,8 @@
 #include "segd/ingest/event_time_boundary_listener.h"
 #include "segd/ingest/ingest_stats.h"
 #include "segd/ingest/raw_message.h"
+#include "segd/ingest/segment_announcer.h"
+#include "segd/ingest/segment_change_sink.h"
 #include "segd/model/baseline_trainer.h"
 #include "segd/model/live_segmentation.h"
 #include "segd/state/event_applier.h"
@@ -71,6 +75,33 @@ class IngestPipeline {
   // committing it locally, and records the changelog positions in the store. Call before
   // Process; nullptr: no changelog.
   void SetChangelog(Changelog* changelog) { changelog_ = changelog; }
+
+  // Announces segment changes (customer.segment.changed.v1, docs/contracts/segment-changes-v1.md)
+  // through `sink`, which must outlive the pipeline. The events of a micro-batch are stored
+  // with it, per source partition (and appended to the changelog with it), and sent once it is
+  // committed; a partition's last ones are sent again at each assignment (ResendAnnouncements),
+  // so none is lost and a re-sent one carries the same id. A new baseline starts a relabel of
+  // every customer of the announced partitions, in chunks between micro-batches (RelabelStep).
+  // Call before Load.
+  struct AnnounceOptions {
+    SegmentChangeSink* sink = nullptr;
+    std::string source;  // the events' CloudEvents source
+    size_t relabel_chunk_customers = 5000;
+    // The source partition of a customer id (the producers' partitioner).
+    std::function<std::optional<int32_t>(std::string_view)> partition_of;
+  };
+  void SetAnnouncements(AnnounceOptions options);
+  // The source partitions (numbers) whose customers this instance announces now: its
+  // assignment. Partitions not announced before join a relabel of the current baseline.
+  void SetAnnouncedPartitions(const std::set<int32_t>& partitions);
+  // Sends the stored announcements of `partition` (its last batch's) again. Consumer thread,
+  // between Process calls.
+  [[nodiscard]] Status ResendAnnouncements(int32_t partition);
+  // Relabels the next chunk of customers under a new baseline, if a relabel is under way.
+  // Consumer thread, between Process calls.
+  [[nodiscard]] Status RelabelStep();
+  // Whether a relabel is under way.
+  bool relabel_pending() const { return announcer_ && !relabel_.done; }
 
   // Restores changelog partition `partition` over [from, to) into the store: every complete
   // batch (up to its last marker; records after it are ignored), committed in chunks of about
@@ -181,6 +212,15 @@ class IngestPipeline {
   uint64_t customers() const { return customers_; }
 
  private:
+  // A relabel after a new baseline: which version, where the scan is, which partitions.
+  struct Relabel {
+    uint64_t version = 0;
+    std::string cursor;            // the next customer id to look at
+    std::set<int32_t> partitions;  // announced when it started (or joined since)
+    bool done = true;
+  };
+  using Outbox = std::map<int32_t, std::vector<Announcement>>;
+
   struct RetrainRequest {
     RetrainTrigger trigger;
     std::promise<StatusOr<uint64_t>> done;
@@ -201,6 +241,7 @@ class IngestPipeline {
     uint64_t customers = 0;
     std::array<uint64_t, kApplyOutcomeCount> outcomes{};
     std::array<uint64_t, kRejectReasonCount> rejects{};
+    std::array<uint64_t, 2> changes{};  // segment changes, by SegmentChangeCause
     uint64_t stale = 0;
     size_t held = 0;  // messages held (aligned mode): not part of this batch
     size_t messages = 0;
@@ -214,10 +255,16 @@ class IngestPipeline {
   void StartCommit(bool overlap);
   // Waits for the commit in flight, if any, and publishes it.
   Status FinishCommit();
-  Status CommitDelta(const StateDelta& delta);
-  // Appends the batch's changed records and offset markers to the changelog; adds the changelog
-  // positions to the delta's meta.
-  Status AppendToChangelog(StateDelta* delta);
+  // Commits `delta` (after the changelog, if any), then sends `outbox`.
+  Status CommitDelta(const StateDelta& delta, const Outbox& outbox);
+  // Appends the batch's changed records, announcements and offset markers to the changelog;
+  // adds the changelog positions to the delta's meta.
+  Status AppendToChangelog(StateDelta* delta, const Outbox& outbox);
+  // Stores the outbox's announcements with the batch (meta) and takes them for the commit.
+  Outbox TakeOutbox(MicroBatch* batch);
+  Status SendOutbox(const Outbox& outbox);
+  std::string EncodeRelabel() const;
+  Status LoadRelabel();
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
   // Merges peers' contributions into the committed live model (between batches).
@@ -270,6 +317,10 @@ class IngestPipeline {
   bool aligned_ = false;
   FoldPolicy fold_;
   Changelog* changelog_ = nullptr;
+  AnnounceOptions announce_;
+  std::optional<SegmentAnnouncer> announcer_;  // set: segment changes are announced
+  std::set<int32_t> announced_partitions_;
+  Relabel relabel_;
   std::vector<ChangelogEntry> changelog_entries_;  // reused by the commit thread
   std::map<TopicPartition, int64_t> held_;  // aligned mode: held partitions, their event's time
   std::vector<size_t> held_indices_;        // of the last Process call

@@ -75,6 +75,12 @@ struct IngestStats {
   std::atomic<int64_t> standby_partitions{0};  // kept warm now
   std::atomic<int64_t> standby_behind{0};      // their changelog entries not applied yet
   std::atomic<uint64_t> standby_records{0};    // changelog entries read for them
+  // Segment-change events (output.segment_changes_topic).
+  std::array<std::atomic<uint64_t>, 2> segment_changes{};  // by SegmentChangeCause, committed
+  std::atomic<uint64_t> announcements_sent{0};    // events acknowledged (re-sent ones included)
+  std::atomic<uint64_t> announce_nanos_total{0};  // spent waiting for their acknowledgements
+  std::atomic<uint64_t> relabel_scanned{0};       // customers looked at by relabels
+  std::atomic<int64_t> relabel_version{0};        // baseline being relabelled now (0: none)
   // steady_clock time (ns since its epoch) when the first batch was committed, 0 before.
   std::atomic<int64_t> first_commit_steady_ns{0};
   // Partitions started past a history cut by retention (kafka.accept_history_gap).

@@ -47,10 +47,20 @@ struct FoldedOrders {
   bool operator==(const FoldedOrders&) const = default;
 };
 
+// The segment last announced for the customer (a customer.segment.changed.v1 event, see
+// contracts/segment-changes-v1.md): what the next change is measured against.
+struct SegmentMark {
+  int32_t segment = -1;  // -1: none announced yet
+  uint64_t version = 0;  // the baseline version it was computed under
+
+  bool operator==(const SegmentMark&) const = default;
+};
+
 struct CustomerRecord {
   CustomerState state;
   FoldedOrders folded;
   std::vector<OrderEntry> orders;  // sorted by order_id
+  SegmentMark announced;
 
   OrderEntry* Find(std::string_view order_id) {
     auto it = LowerBound(order_id);

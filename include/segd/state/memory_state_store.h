@@ -19,6 +19,9 @@ class MemoryStateStore : public StateStore {
                          std::vector<bool>* out) override;
   Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) override;
+  Status ScanRecords(
+      std::string_view from,
+      const std::function<bool(std::string_view, const CustomerRecord&)>& fn) override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status ScanMeta(std::string_view prefix, std::string_view from,

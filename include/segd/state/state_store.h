@@ -40,6 +40,12 @@ class StateStore {
   [[nodiscard]] virtual Status ScanCustomers(
       const std::function<bool(std::string_view, const CustomerState&)>& fn) = 0;
 
+  // Calls `fn(customer_id, record)` for every stored customer whose id is not less than `from`,
+  // in key order, until it returns false.
+  [[nodiscard]] virtual Status ScanRecords(
+      std::string_view from,
+      const std::function<bool(std::string_view, const CustomerRecord&)>& fn) = 0;
+
   // Every partition this store has progress for.
   [[nodiscard]] virtual Status ReadProgress(
       std::vector<std::pair<TopicPartition, PartitionProgress>>* out) = 0;
