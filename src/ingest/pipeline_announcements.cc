@@ -81,7 +81,9 @@ Status IngestPipeline::ResendAnnouncements(int32_t partition) {
 }
 
 Status IngestPipeline::RelabelStep() {
-  if (!relabel_pending()) return Status::Ok();
+  // Only once partitions are assigned: before that, the stored events of a partition may still
+  // wait to be sent again (ResendAnnouncements), and a chunk would replace them.
+  if (!relabel_pending() || announced_partitions_.empty()) return Status::Ok();
   const BaselineModel* baseline = live_.baseline();
   if (baseline == nullptr || baseline->version != relabel_.version) {
     relabel_.done = true;  // superseded: the newer baseline's relabel starts with it
@@ -103,7 +105,9 @@ Status IngestPipeline::RelabelStep() {
         // every stored customer is its own.
         const std::optional<int32_t> p =
             announce_.partition_of ? announce_.partition_of(id) : std::nullopt;
-        if (p && !relabel_.partitions.contains(*p)) return true;
+        if (p && (!relabel_.partitions.contains(*p) || !announced_partitions_.contains(*p))) {
+          return true;
+        }
         // Copied only when it changes: most customers keep their segment.
         const int segment = announcer_->RelabelSegment(record, *baseline, watermark);
         if (segment < 0) return true;

@@ -97,8 +97,8 @@ class IngestPipeline {
   // Sends the stored announcements of `partition` (its last batch's) again. Consumer thread,
   // between Process calls.
   [[nodiscard]] Status ResendAnnouncements(int32_t partition);
-  // Relabels the next chunk of customers under a new baseline, if a relabel is under way.
-  // Consumer thread, between Process calls.
+  // Relabels the next chunk of customers under a new baseline, if a relabel is under way and
+  // partitions are announced (only their customers). Consumer thread, between Process calls.
   [[nodiscard]] Status RelabelStep();
   // Whether a relabel is under way.
   bool relabel_pending() const { return announcer_ && !relabel_.done; }
