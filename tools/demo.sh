@@ -37,7 +37,7 @@ mkdir -p "$work"
 partitions=$(( customers / 2000 + 4 ))
 [ "$partitions" -lt 8 ] && partitions=8
 "$bin/tools/devbroker/segd-devbroker" --topic "orders:$partitions" --topic orders.dlq:4 \
-  --topic "segd.changelog:$partitions" \
+  --topic "segd.changelog:$partitions" --topic segd.segment-changes:8 \
   --address-file "$work/broker.addr" >"$work/devbroker.log" 2>&1 &
 broker_pid=$!
 cleanup() {
@@ -58,21 +58,31 @@ echo "== and 5 malformed events, which segd must dead-letter (tools/demo/bad-eve
   --topic orders
 
 export SEGD_KAFKA_BROKERS=$brokers SEGD_STORAGE_PATH=$work/state
+# The default configuration, with segment-change events on (output.segment_changes_topic).
+config=$work/segd.yaml
+sed 's/^  segment_changes_topic: ""/  segment_changes_topic: segd.segment-changes/' \
+  config/segd.yaml >"$config"
 echo "== segd consuming until caught up"
-"$bin/src/segd" --config config/segd.yaml run --exit-when-caught-up --summary
+"$bin/src/segd" --config "$config" run --exit-when-caught-up --summary
 
 echo
 echo "== segd fitted baseline v1 by itself at the first 14-day boundary of event time after"
 echo "   10,000 customers (model.bootstrap_min_customers, drift.every_event_days) and evaluated"
 echo "   drift at every boundary after it (segd inspect drift); now a baseline on all of them,"
 echo "   as the Olist study did (segd train, segd stopped):"
-"$bin/src/segd" --config config/segd.yaml train
+"$bin/src/segd" --config "$config" train
 
+echo
+changes=$(kcat -b "$brokers" -C -t segd.segment-changes -e -q -f '%k\n' 2>/dev/null | wc -l || true)
+echo "segment-change events on topic segd.segment-changes: $changes (customer.segment.changed.v1,"
+echo "docs/contracts/segment-changes-v1.md), the last one:"
+kcat -b "$brokers" -C -t segd.segment-changes -p 0 -o -1 -c 1 -e -q 2>/dev/null | head -c 600 || true
+echo
 echo
 echo "dead-letter topic orders.dlq (reason | detail):"
 kcat -b "$brokers" -C -t orders.dlq -e -q \
   -f '  %h\n' 2>/dev/null | sed -E 's/.*segd\.error\.reason=([^,]*),segd\.error\.detail=([^,]*),.*/  \1 | \2/' || true
-sample=$("$bin/src/segd" --config config/segd.yaml inspect summary 2>/dev/null |
+sample=$("$bin/src/segd" --config "$config" inspect summary 2>/dev/null |
   sed -n 's/.*"customer_id":"\([0-9a-f]*\)".*/\1/p' | head -1)
 if [ "$once" -eq 1 ]; then
   echo
@@ -87,6 +97,7 @@ echo "== segd keeps running on the dev broker at $url ; press Ctrl-C to stop it 
 echo "   curl $url/v1/customers/$sample"
 echo "   curl $url/v1/segments      curl $url/v1/model      curl $url/metrics"
 echo "   curl -X POST -H 'Authorization: Bearer $SEGD_ADMIN_TOKEN' $url/v1/admin/retrain"
+echo "   segment changes as they happen: kcat -b $brokers -C -t segd.segment-changes -o end"
 echo "   more events: $bin/tools/replay/segd-replay generate --seed 7 --customers 1000 \\"
 echo "                  --brokers $brokers --topic orders"
-"$bin/src/segd" --config config/segd.yaml run || true
+"$bin/src/segd" --config "$config" run || true

@@ -299,6 +299,32 @@ panel("Drift detector: statistic vs limit",
       0, 62, 24, 8, defaults={"min": 0, "decimals": 3},
       overrides=[dashed("^limit.*", "red")])
 
+# --- Row 9 (y 70): segment-change events --------------------------------------------------------
+panel("Segment changes per second",
+      "customer.segment.changed.v1 events committed per second, by cause: an applied event moved "
+      "the customer under the live model (event), or a new baseline put it elsewhere (relabel); "
+      "and the events acknowledged by the output topic (sent, repeats after a restart or a "
+      "failover included). Nothing when output.segment_changes_topic is empty.",
+      "ops",
+      [(f"sum by (instance, cause) (rate(segd_segment_changes_total{SEL}[{RATE}]))",
+        "{{cause}} {{instance}}"),
+       (f"sum by (instance) (rate(segd_segment_change_events_sent_total{SEL}[{RATE}]))",
+        "sent {{instance}}")],
+      0, 70, 12, 8, defaults={"min": 0})
+panel("Relabel after a new baseline",
+      "Customers looked at per second by the relabel that follows a new baseline (in steps "
+      "between micro-batches, so ingest goes on), and the baseline version being relabelled "
+      "(right axis; 0 when none is under way).",
+      "ops",
+      [(f"sum by (instance) (rate(segd_relabel_customers_scanned_total{SEL}[{RATE}]))",
+        "scanned {{instance}}"),
+       (f"segd_relabel_baseline_version{SEL}", "relabelling baseline {{instance}}")],
+      12, 70, 12, 8, defaults={"min": 0},
+      overrides=[{"matcher": {"id": "byRegexp", "options": "^relabelling baseline.*"},
+                  "properties": [{"id": "custom.axisPlacement", "value": "right"},
+                                 {"id": "unit", "value": "none"},
+                                 {"id": "decimals", "value": 0}]}])
+
 
 def query_var(name, label, query):
     return {"name": name, "label": label, "type": "query", "datasource": DS,

@@ -162,8 +162,19 @@ Status IngestPipeline::LoadRelabel() {
   if (!announcer_) return Status::Ok();
   auto blob = store_->GetMeta(kRelabelKey);
   if (!blob.ok()) return blob.status();
-  if (!*blob) return Status::Ok();
-  std::string_view in = **blob;
+  if (*blob) SEGD_RETURN_IF_ERROR(DecodeRelabel(**blob));
+  const BaselineModel* baseline = live_.baseline();
+  if (baseline != nullptr && relabel_.version < baseline->version) {
+    // A baseline no relabel started for: fitted by `segd train` while segd was stopped, or
+    // announcements just turned on. Its relabel starts with the first assignment.
+    relabel_ = {.version = baseline->version, .cursor = {}, .partitions = {}, .done = false};
+  }
+  stats_->relabel_version.store(relabel_.done ? 0 : int64_t(relabel_.version),
+                                std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status IngestPipeline::DecodeRelabel(std::string_view in) {
   uint8_t layout = 0, done = 0;
   uint32_t cursor = 0, n = 0;
   bool ok = Get(&in, &layout) && layout == 1 && Get(&in, &relabel_.version) && Get(&in, &done) &&
@@ -180,8 +191,6 @@ Status IngestPipeline::LoadRelabel() {
   }
   if (!ok || !in.empty()) return DataLoss("relabel state: bad blob");
   relabel_.done = done != 0;
-  stats_->relabel_version.store(relabel_.done ? 0 : int64_t(relabel_.version),
-                                std::memory_order_relaxed);
   return Status::Ok();
 }
 

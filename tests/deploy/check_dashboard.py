@@ -22,6 +22,8 @@ COUNTERS = [
     "segd_events_consumed_total", "segd_events_applied_total", "segd_events_duplicate_total",
     "segd_events_rejected_total", "segd_batches_committed_total", "segd_model_retrains_total",
     "segd_cluster_forwarded_requests_total", "segd_history_gap_accepted_total",
+    "segd_segment_changes_total", "segd_segment_change_events_sent_total",
+    "segd_segment_change_send_seconds_total", "segd_relabel_customers_scanned_total",
 ]
 HISTOGRAMS = ["segd_batch_commit_duration_seconds", "segd_http_request_duration_seconds"]
 GAUGES = [
@@ -34,6 +36,7 @@ GAUGES = [
     "segd_cluster_leader", "segd_cluster_member_partitions", "segd_cluster_live_partitions",
     "segd_cluster_live_oldest_age_seconds", "segd_drift_detector_statistic",
     "segd_drift_detector_limit", "segd_drift_as_of_timestamp_seconds",
+    "segd_relabel_baseline_version",
 ]
 METRICS = set(COUNTERS) | set(GAUGES) | {
     h + suffix for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}

@@ -196,6 +196,38 @@ TEST(SegmentAnnouncementTest, EventsOfAFailedSendAreSentAgainAfterARestart) {
   }
 }
 
+TEST(SegmentAnnouncementTest, AStoreWithABaselineButNoAnnouncementsIsRelabelledOnce) {
+  // Announcements turned on for a store that has a baseline (or one fitted by `segd train`
+  // while segd was stopped): every customer is announced once the partitions are assigned.
+  const auto messages = Messages(testing::MakeHistory(300, 24));
+  MemoryStateStore store;
+  {
+    NoDeadLetters dlq;
+    IngestStats stats;
+    IngestPipeline p({}, &store, &dlq, &stats, [] { return kNow; });
+    ASSERT_TRUE(p.Load(Bootstrapping()).ok());
+    ASSERT_TRUE(p.Process(messages).ok());
+  }
+  std::vector<Announcement> sent;
+  RecordingSink sink(&sent);
+  Instance a(&store, &sink);
+  ASSERT_TRUE(a.pipeline.Load(Bootstrapping()).ok());
+  EXPECT_TRUE(a.pipeline.relabel_pending());
+  ASSERT_TRUE(a.pipeline.RelabelStep().ok());
+  EXPECT_TRUE(sent.empty());  // nothing before the assignment
+  a.pipeline.SetAnnouncedPartitions({0});
+  while (a.pipeline.relabel_pending()) ASSERT_TRUE(a.pipeline.RelabelStep().ok());
+  const auto causes = CheckChains(sent, store);
+  EXPECT_EQ(causes.size(), 1u);
+  EXPECT_GT(causes.at("relabel"), 250);
+  // A restart starts no second relabel.
+  std::vector<Announcement> again;
+  RecordingSink sink2(&again);
+  Instance b(&store, &sink2);
+  ASSERT_TRUE(b.pipeline.Load(Bootstrapping()).ok());
+  EXPECT_FALSE(b.pipeline.relabel_pending());
+}
+
 TEST(SegmentAnnouncementTest, NothingIsAnnouncedWithoutASink) {
   const auto messages = Messages(testing::MakeHistory(300, 23));
   MemoryStateStore store;

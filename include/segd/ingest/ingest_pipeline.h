@@ -264,6 +264,8 @@ class IngestPipeline {
   Outbox TakeOutbox(MicroBatch* batch);
   Status SendOutbox(const Outbox& outbox);
   std::string EncodeRelabel() const;
+  Status DecodeRelabel(std::string_view blob);
+  // The stored relabel, or a new one for a current baseline none was started for.
   Status LoadRelabel();
   void Publish(BatchEffects effects);
   void PublishLiveSnapshot();
