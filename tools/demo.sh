@@ -94,6 +94,7 @@ url="http://${SEGD_HTTP_BIND:-127.0.0.1:8080}"
 export SEGD_ADMIN_TOKEN=${SEGD_ADMIN_TOKEN:-demo-token}
 echo
 echo "== segd keeps running on the dev broker at $url ; press Ctrl-C to stop it cleanly"
+echo "   status page (segments, drift, ingest; refreshes itself): $url/"
 echo "   curl $url/v1/customers/$sample"
 echo "   curl $url/v1/segments      curl $url/v1/model      curl $url/metrics"
 echo "   curl -X POST -H 'Authorization: Bearer $SEGD_ADMIN_TOKEN' $url/v1/admin/retrain"

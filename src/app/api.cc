@@ -135,7 +135,13 @@ bool ConstantTimeEquals(const std::string& given, const std::string& expected) {
 }
 
 Api::Api(const SegdConfig& config, ApiSources sources)
-    : config_(config), sources_(std::move(sources)) {
+    : config_(config),
+      sources_(std::move(sources)),
+      status_api_(config_, {.stats = sources_.stats,
+                            .not_ready_reason = [this] { return NotReadyReason(); },
+                            .watermark = [this] { return Watermark(); },
+                            .lag = sources_.lag,
+                            .members = sources_.members}) {
   if (sources_.drift_history) drift_api_.emplace(config_.drift, sources_.drift_history);
 }
 
@@ -169,6 +175,7 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
   if (drift_api_) {
     if (auto r = drift_api_->Handle(req)) return std::move(*r);
   }
+  if (auto r = status_api_.Handle(req)) return std::move(*r);
   if (p == "/v1/cluster/rows" && sources_.cluster_rows) {
     return post ? sources_.cluster_rows(req) : NotAllowed(p, "POST");
   }
@@ -190,7 +197,7 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
   return ProblemResponse(404, "no such resource");
 }
 
-HttpResponse Api::Readyz() const {
+std::string Api::NotReadyReason() const {
   std::string why = sources_.not_ready_reason ? sources_.not_ready_reason() : "";
   auto live = sources_.pipeline->live_snapshot();
   if (why.empty() && (!live || !live->baseline)) {
@@ -199,6 +206,11 @@ HttpResponse Api::Readyz() const {
                     std::to_string(config_.model.bootstrap_min_customers) + " customers"
               : "no baseline yet: run segd train or POST /v1/admin/retrain";
   }
+  return why;
+}
+
+HttpResponse Api::Readyz() const {
+  const std::string why = NotReadyReason();
   if (why.empty()) return {.content_type = "text/plain", .body = "ready\n", .route = "/readyz"};
   HttpResponse r = ProblemResponse(503, why, "/readyz");
   r.headers.emplace_back("Retry-After", "1");

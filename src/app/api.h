@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/status_api.h"
 #include "app/drift_api.h"
 #include "segd/cluster/customer_route.h"
 #include "segd/config/segd_config.h"
@@ -50,12 +51,18 @@ struct ApiSources {
   std::function<std::optional<int32_t>(std::string_view)> partition_of;
   // POST /v1/admin/backup, called once the admin token checks out (null: 404).
   std::function<HttpResponse(const HttpRequest&)> admin_backup;
+  // GET /v1/status: the consumer lag of this instance's partitions (null: unknown) and, with
+  // several instances, the group's members (null: one instance).
+  std::function<std::vector<PartitionLag>()> lag;
+  std::function<std::vector<MemberRecord>()> members;
 };
 
 class Api {
  public:
   // `config` is copied; the sources must outlive the Api.
   Api(const SegdConfig& config, ApiSources sources);
+  Api(const Api&) = delete;  // the status endpoint calls back into this object
+  Api& operator=(const Api&) = delete;
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -65,6 +72,8 @@ class Api {
 
  private:
   HttpResponse Readyz() const;
+  // Why this instance is not ready ("" when it is): /readyz and /v1/status.
+  std::string NotReadyReason() const;
   HttpResponse Customer(const std::string& id, const HttpRequest& request) const;
   HttpResponse BatchGet(const HttpRequest& request) const;
   HttpResponse Segments() const;
@@ -80,6 +89,7 @@ class Api {
   SegdConfig config_;
   ApiSources sources_;
   std::optional<DriftApi> drift_api_;  // when sources.drift_history is set
+  StatusApi status_api_;               // GET / and GET /v1/status
 };
 
 // Equal strings, in time that depends only on the length of `expected`.

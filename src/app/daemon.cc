@@ -392,7 +392,14 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
              return n > 0 && kind.ok() ? std::optional<int32_t>(PartitionForKey(*kind, id, n))
                                        : std::nullopt;
            },
-       .admin_backup = [&backup](const HttpRequest& r) { return backup.Handle(r); }});
+       .admin_backup = [&backup](const HttpRequest& r) { return backup.Handle(r); },
+       .lag = [&loop] { return loop.lag(); },
+       .members = node ? std::function<std::vector<MemberRecord>()>([node] {
+         std::vector<MemberRecord> members;
+         for (auto& [id, m] : node->members()) members.push_back(std::move(m));
+         return members;
+       })
+                       : nullptr});
   auto http = HttpServer::Start(
       config.http, [&api](const HttpRequest& r) { return api.Handle(r); },
       [&metrics](const std::string& route, int status, double seconds) {
@@ -404,8 +411,8 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   }
   const std::string host = config.http.bind.substr(0, config.http.bind.rfind(':'));
   spdlog::info(
-      "serving http://{}:{}/ (/v1/customers/ID, /v1/segments, /v1/model, /v1/drift, /metrics, "
-      "/livez, /readyz; admin {})",
+      "serving http://{}:{}/ (the status page; /v1/customers/ID, /v1/segments, /v1/model, "
+      "/v1/drift, /v1/status, /metrics, /livez, /readyz; admin {})",
       host, (*http)->port(), config.http.admin_token.empty() ? "disabled" : "enabled");
   if (node) {
     const std::string url = AdvertiseUrl(config, (*http)->port());

@@ -210,6 +210,37 @@ TEST_F(ApiTest, ReadyzWaitsForTheFirstBaseline) {
   EXPECT_EQ(Call("GET", "/metrics").body, "segd_up 1\n");
 }
 
+TEST_F(ApiTest, StatusFollowsReadinessAndEveryLinkOfThePageAnswers) {
+  Start(/*ingest=*/false);
+  api_ = std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                   .pipeline = &pipeline_,
+                                                   .stats = &stats_,
+                                                   .drift = [this] { return drift_.status(); },
+                                                   .not_ready_reason = [] { return ""; },
+                                                   .metrics = [] { return ""; },
+                                                   .drift_history = &drift_.history()});
+  json status = Body(Call("GET", "/v1/status"));
+  EXPECT_EQ(status["ready"], false);
+  EXPECT_EQ(status["not_ready_reason"], "no baseline yet: fitted at 100 customers");
+  EXPECT_TRUE(status["lag"]["messages"].is_null());  // no lag source: unknown
+  ASSERT_TRUE(pipeline_.Process(messages_).ok());
+  ASSERT_TRUE(drift_.EvaluateOnce().ok());
+  status = Body(Call("GET", "/v1/status"));
+  EXPECT_EQ(status["ready"], true);
+  EXPECT_EQ(status["watermark"], FormatRfc3339(stats_.watermark_ms.load()));
+  EXPECT_EQ(status["ingest"]["messages"], messages_.size());
+  // Every same-origin link of the status page is a route that answers.
+  const HttpResponse page = Call("GET", "/");
+  ASSERT_EQ(page.status, 200);
+  int links = 0;
+  for (size_t at = 0; (at = page.body.find("href=\"", at)) != std::string::npos; ++links) {
+    at += 6;
+    const std::string href = page.body.substr(at, page.body.find('"', at) - at);
+    EXPECT_EQ(Call("GET", href).status, 200) << href;
+  }
+  EXPECT_EQ(links, 8);
+}
+
 TEST_F(ApiTest, AdminRetrainNeedsTheTokenAndFitsANewVersion) {
   Start();
   EXPECT_EQ(Call("POST", "/v1/admin/retrain").status, 401);

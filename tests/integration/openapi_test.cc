@@ -124,16 +124,19 @@ class Stack {
     }
     api_ = std::make_unique<Api>(
         config,
-        ApiSources{.store = store_.get(),
-                   .pipeline = pipeline_.get(),
-                   .stats = &stats_,
-                   .drift = [this] { return drift_->status(); },
-                   .not_ready_reason = [] { return ""; },
-                   .metrics = [this] { return metrics_.Scrape(); },
-                   .drift_history = &drift_->history(),
-                   .locator = locator,
-                   .forward = SendHttpRequest,
-                   .admin_backup = [this](const HttpRequest& r) { return backup_->Handle(r); }});
+        ApiSources{
+            .store = store_.get(),
+            .pipeline = pipeline_.get(),
+            .stats = &stats_,
+            .drift = [this] { return drift_->status(); },
+            .not_ready_reason = [] { return ""; },
+            .metrics = [this] { return metrics_.Scrape(); },
+            .drift_history = &drift_->history(),
+            .locator = locator,
+            .forward = SendHttpRequest,
+            .admin_backup = [this](const HttpRequest& r) { return backup_->Handle(r); },
+            .lag = Lag,
+            .members = locator ? std::function<std::vector<MemberRecord>()>(Members) : nullptr});
     auto server = HttpServer::Start(
         config.http, [this](const HttpRequest& r) { return api_->Handle(r); },
         [this](const std::string& route, int status, double s) {
@@ -155,6 +158,17 @@ class Stack {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
     });
+  }
+  // The consumer lag and, for a member with a locator, its group (GET /v1/status).
+  static std::vector<PartitionLag> Lag() { return {{"orders", 0, 12}}; }
+  static std::vector<MemberRecord> Members() {
+    return {{.member_id = "a",
+             .url = "http://127.0.0.1:1",
+             .sent_ms = kNow,
+             .partitions = {{"orders", 0}},
+             .customers = 300,
+             .watermark_ms = kNow},
+            {.member_id = "b", .url = "http://127.0.0.1:2"}};
   }
   int port() const { return server_->port(); }
   const std::string& customer() const { return customer_; }
@@ -321,6 +335,12 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       {&full, "GET", r, r, "", {auth}, 405},
       {&closed, "POST", r, r, "", {auth}, 404},
       {&empty, "POST", r, r, "", {auth}, 202},  // nothing runs the fit yet
+      {&full, "GET", "/", "/", "", {}, 200},
+      {&full, "POST", "/", "/", "", {}, 405},
+      {&full, "GET", "/v1/status", "/v1/status", "", {}, 200},
+      {&empty, "GET", "/v1/status", "/v1/status", "", {}, 200},
+      {&front, "GET", "/v1/status", "/v1/status", "", {}, 200},
+      {&full, "DELETE", "/v1/status", "/v1/status", "", {}, 405},
       {&full, "GET", "/metrics", "/metrics", "", {}, 200},
       {&full, "GET", "/livez", "/livez", "", {}, 200},
       {&full, "POST", "/livez", "/livez", "", {}, 405},
