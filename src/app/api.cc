@@ -88,6 +88,12 @@ bool ConstantTimeEquals(const std::string& given, const std::string& expected) {
 Api::Api(const SegdConfig& config, ApiSources sources)
     : config_(config), sources_(std::move(sources)) {
   if (sources_.drift_history) drift_api_.emplace(config_.drift, sources_.drift_history);
+  audience_api_ = std::make_unique<AudienceApi>(
+      config_.http, AudienceSources{.store = sources_.store,
+                                    .pipeline = sources_.pipeline,
+                                    .watermark = [this] { return Watermark(); },
+                                    .own_partitions = sources_.own_partitions,
+                                    .partition_of = sources_.partition_of});
 }
 
 HttpResponse Api::Handle(const HttpRequest& req) const {
@@ -116,6 +122,7 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
     return Customer(id, req);
   }
   if (p == "/v1/segments") return get ? Segments() : NotAllowed(p, "GET");
+  if (auto r = audience_api_->Handle(req)) return std::move(*r);
   if (p == "/v1/model") return get ? Model() : NotAllowed(p, "GET");
   if (drift_api_) {
     if (auto r = drift_api_->Handle(req)) return std::move(*r);
