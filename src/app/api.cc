@@ -93,7 +93,8 @@ Api::Api(const SegdConfig& config, ApiSources sources)
                                     .pipeline = sources_.pipeline,
                                     .watermark = [this] { return Watermark(); },
                                     .own_partitions = sources_.own_partitions,
-                                    .partition_of = sources_.partition_of});
+                                    .partition_of = sources_.partition_of,
+                                    .restoring = sources_.restoring});
 }
 
 HttpResponse Api::Handle(const HttpRequest& req) const {

@@ -97,6 +97,12 @@ std::optional<HttpResponse> AudienceApi::Pin(const PageToken& token,
                                              std::shared_ptr<const Listing>* pinned) const {
   auto models = sources_.pipeline->live_snapshot();
   if (!models || !models->baseline) return ProblemResponse(503, "no baseline yet", kRoute);
+  if (sources_.restoring && !sources_.restoring().empty()) {
+    HttpResponse r =
+        ProblemResponse(503, "partitions are being restored from the changelog: retry", kRoute);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   const int k = models->baseline->k();
   if (token.segment >= k) {
     return ProblemResponse(404,

@@ -32,6 +32,9 @@ struct AudienceSources {
   // page (null: every stored customer).
   std::function<std::vector<int32_t>()> own_partitions;
   std::function<std::optional<int32_t>(std::string_view)> partition_of;
+  // Partitions being restored from the changelog now: no listing starts meanwhile, as no
+  // lookup of theirs is answered (null: never).
+  std::function<std::vector<int32_t>()> restoring;
   std::function<int64_t()> now_ms;  // a clock for listing expiry (null: steady clock)
 };
 

@@ -358,6 +358,46 @@ TEST_F(ApiTest, ListingTokenIsSpentAtTheEndAndOpenListingsAreCapped) {
   EXPECT_GT(whole["customers"].size(), 0u);
 }
 
+TEST_F(ApiTest, ListingOfAGroupMemberHoldsItsOwnPartitionsOnly) {
+  Start();
+  // Customers by the last character of their id: even to partition 0, odd to partition 1.
+  auto partition_of = [](std::string_view id) { return std::optional<int32_t>(id.back() % 2); };
+  api_ =
+      std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                .pipeline = &pipeline_,
+                                                .stats = &stats_,
+                                                .partition_of = partition_of,
+                                                .own_partitions = [] { return std::vector{0}; }});
+  std::set<std::string> own;
+  ASSERT_TRUE(store_
+                  .ScanCustomers([&](std::string_view id, const CustomerState&) {
+                    if (id.back() % 2 == 0) own.emplace(id);
+                    return true;
+                  })
+                  .ok());
+  const json first = Body(List("-", "page_size=1"));
+  EXPECT_EQ(first["scope"], "instance");
+  EXPECT_EQ(first["partitions"], json({0}));
+  std::set<std::string> listed;
+  for (const json& c : ListAll("-", "page_size=30")) listed.insert(c["customer_id"]);
+  EXPECT_EQ(listed, own);
+  EXPECT_GT(own.size(), 100u);
+}
+
+TEST_F(ApiTest, ListingWaitsWhilePartitionsAreRestored) {
+  Start();
+  std::vector<int32_t> restoring = {1};
+  api_ = std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                   .pipeline = &pipeline_,
+                                                   .stats = &stats_,
+                                                   .restoring = [&] { return restoring; }});
+  const HttpResponse r = List("-", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Body(r)["detail"], "partitions are being restored from the changelog: retry");
+  restoring.clear();
+  EXPECT_EQ(List("-", "").status, 200);
+}
+
 TEST_F(ApiTest, ListingWaitsForTheFirstBaseline) {
   Start(/*ingest=*/false);
   const HttpResponse r = List("0", "");
