@@ -15,6 +15,7 @@
 #include "common/ingest_runs.h"
 #include "common/synthetic_customers.h"
 #include "segd/cluster/partitioner.h"
+#include "segd/ingest/ingest_pipeline.h"
 #include "segd/kafka/dev_broker.h"
 #include "segd/kafka/kafka_segment_change_sink.h"
 #include "segd/model/baseline_trainer.h"
@@ -85,15 +86,15 @@ int main(int argc, char** argv) {
   if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
   auto t = Clock::now();
   FillStore(**store, customers);
-  std::printf("store: %d customers and baseline v1 in %.1f s\n", customers, Seconds(Clock::now() - t));
+  std::printf("store: %d customers and baseline v1 in %.1f s\n", customers,
+              Seconds(Clock::now() - t));
 
   auto broker = DevBroker::Start(1);
   if (!broker.ok() || !(*broker)->CreateTopic("changes", 8).ok()) return 1;
   auto sink = NewKafkaSegmentChangeSink(
       {.brokers = (*broker)->bootstrap_servers(), .topic = "changes", .client_id = "bench"});
   if (!sink.ok()) return 1;
-  const std::vector<RawMessage> messages =
-      AsMessages(testing::MakeHistory(ingest_customers, 19));
+  const std::vector<RawMessage> messages = AsMessages(testing::MakeHistory(ingest_customers, 19));
 
   IngestStats stats;
   NoDeadLetters dlq;
@@ -124,14 +125,16 @@ int main(int argc, char** argv) {
       at += n;
     }
     const auto s0 = Clock::now();
-    if (Status s = p.RelabelStep(); !s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+    if (Status s = p.RelabelStep(); !s.ok())
+      return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
     steps_ms.push_back(Seconds(Clock::now() - s0) * 1e3);
     iterations_ms.push_back(Seconds(Clock::now() - i0) * 1e3);
   }
   const double relabel_s = Seconds(Clock::now() - relabel_start);
   const size_t during = at;
   double ingest_during_s = 0;
-  for (size_t i = 0; i < iterations_ms.size(); ++i) ingest_during_s += (iterations_ms[i] - steps_ms[i]) / 1e3;
+  for (size_t i = 0; i < iterations_ms.size(); ++i)
+    ingest_during_s += (iterations_ms[i] - steps_ms[i]) / 1e3;
   // After it: the same number of events, ingest alone.
   const auto alone_start = Clock::now();
   const size_t alone_n = std::min(during, messages.size() - at);
@@ -142,24 +145,30 @@ int main(int argc, char** argv) {
   const double alone_s = Seconds(Clock::now() - alone_start);
 
   const uint64_t relabelled = stats.segment_changes[1].load();
-  std::printf("relabel of %d customers: %.2f s, %.0f customers/s, %llu segment-change events "
-              "produced and acknowledged (%.0f events/s), %zu steps of %d customers\n",
-              customers, relabel_s, customers / relabel_s, (unsigned long long)relabelled,
-              relabelled / relabel_s, steps_ms.size(), chunk);
+  std::printf(
+      "relabel of %d customers: %.2f s, %.0f customers/s, %llu segment-change events "
+      "produced and acknowledged (%.0f events/s), %zu steps of %d customers\n",
+      customers, relabel_s, customers / relabel_s, (unsigned long long)relabelled,
+      relabelled / relabel_s, steps_ms.size(), chunk);
   std::printf("ingest waits for one step at most: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
               Percentile(steps_ms, 0.5), Percentile(steps_ms, 0.99), Percentile(steps_ms, 1.0));
-  std::printf("ingest during the relabel: %zu events in %.2f s wall = %.0f events/s "
-              "(%.0f events/s of ingest time alone)\n",
-              during, relabel_s, during / relabel_s, during / std::max(1e-9, ingest_during_s));
+  std::printf(
+      "ingest during the relabel: %zu events in %.2f s wall = %.0f events/s "
+      "(%.0f events/s of ingest time alone)\n",
+      during, relabel_s, during / relabel_s, during / std::max(1e-9, ingest_during_s));
   std::printf("ingest without a relabel: %zu events in %.2f s = %.0f events/s\n", alone_n, alone_s,
               alone_n / std::max(1e-9, alone_s));
   BenchReport report("relabel");
-  const std::string sizes = std::to_string(customers) + " customers, chunk " + std::to_string(chunk);
+  const std::string sizes =
+      std::to_string(customers) + " customers, chunk " + std::to_string(chunk);
   report.Add("relabel rate", "rate", "customers/s", {customers / relabel_s}, sizes);
-  report.Add("relabel step (ingest stall) p99", "latency", "ms", {Percentile(steps_ms, 0.99)}, sizes);
-  report.Add("relabel step (ingest stall) max", "latency", "ms", {Percentile(steps_ms, 1.0)}, sizes);
+  report.Add("relabel step (ingest stall) p99", "latency", "ms", {Percentile(steps_ms, 0.99)},
+             sizes);
+  report.Add("relabel step (ingest stall) max", "latency", "ms", {Percentile(steps_ms, 1.0)},
+             sizes);
   report.Add("ingest during relabel", "rate", "events/s", {during / relabel_s}, sizes);
-  report.Add("ingest without relabel", "rate", "events/s", {alone_n / std::max(1e-9, alone_s)}, sizes);
+  report.Add("ingest without relabel", "rate", "events/s", {alone_n / std::max(1e-9, alone_s)},
+             sizes);
   if (!report.WriteJson(json)) return 1;
   return 0;
 }

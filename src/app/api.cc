@@ -7,9 +7,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/customer_json.h"
 #include "segd/event/event_time.h"
 #include "segd/model/baseline_trainer.h"
-#include "segd/model/nearest_centroid.h"
 
 namespace segd {
 namespace {
@@ -75,55 +75,6 @@ json CentroidJson(const FeatureSpec& spec, const std::vector<double>& original) 
   return c;
 }
 
-// A customer at the watermark under the current models.
-json CustomerJson(const std::string& id, const CustomerState& s,
-                  const IngestPipeline::LiveSnapshot* live, int64_t watermark,
-                  const SegmentMark* announced = nullptr) {
-  json j = {{"customer_id", id},
-            {"as_of", Rfc3339OrNull(watermark)},
-            {"updated_at", Rfc3339OrNull(s.updated_ms)},
-            {"segment", nullptr},
-            {"baseline_segment", nullptr}};
-  json state = {{"order_count", s.order_count},
-                {"total_amount", s.total_amount},
-                {"items", s.item_sum},
-                {"installments", s.installment_sum},
-                {"review_count", s.review_count},
-                {"first_order", s.order_count ? Rfc3339OrNull(s.first_order_ms) : json(nullptr)},
-                {"last_order", s.order_count ? Rfc3339OrNull(s.last_order_ms) : json(nullptr)},
-                {"region", s.region}};
-  j["state"] = std::move(state);
-  const BaselineModel* b = live && live->baseline ? live->baseline.get() : nullptr;
-  const FeatureSpec spec = b ? b->spec : FeatureSpec::Default();
-  json features = json::object();
-  for (const FeatureDef& f : spec.features) {
-    const double v = RawFeature(f.kind, s, watermark, spec.missing_review);
-    features[FeatureKindName(f.kind)] = s.order_count ? Number(v) : json(nullptr);
-  }
-  j["features"] = std::move(features);
-  j["model"] = {{"baseline_version", b ? json(b->version) : json(nullptr)},
-                {"live_updates", live ? live->updates : 0}};
-  if (announced != nullptr) {
-    // The last customer.segment.changed.v1 event's segment (output.segment_changes_topic).
-    j["announced_segment"] = announced->segment < 0
-                                 ? json(nullptr)
-                                 : json{{"id", announced->segment},
-                                        {"name", b && size_t(announced->segment) < b->names.size()
-                                                     ? json(b->names[announced->segment])
-                                                     : json(nullptr)},
-                                        {"baseline_version", announced->version}};
-  }
-  std::vector<double> row(spec.features.size());
-  if (b == nullptr || !ExtractFeatures(spec, s, watermark, row.data())) return j;
-  b->scaler.TransformRow(row.data());
-  double d2 = 0;
-  const int base = NearestCentroid(b->centroids, row.data(), &d2);
-  j["baseline_segment"] = {{"id", base}, {"name", b->names[base]}, {"distance", std::sqrt(d2)}};
-  const int now = NearestCentroid(live->centroids, row.data(), &d2);
-  j["segment"] = {{"id", now}, {"name", b->names[now]}, {"distance", std::sqrt(d2)}};
-  return j;
-}
-
 }  // namespace
 
 bool ConstantTimeEquals(const std::string& given, const std::string& expected) {
@@ -143,6 +94,13 @@ Api::Api(const SegdConfig& config, ApiSources sources)
                             .lag = sources_.lag,
                             .members = sources_.members}) {
   if (sources_.drift_history) drift_api_.emplace(config_.drift, sources_.drift_history);
+  audience_api_ = std::make_unique<AudienceApi>(
+      config_.http, AudienceSources{.store = sources_.store,
+                                    .pipeline = sources_.pipeline,
+                                    .watermark = [this] { return Watermark(); },
+                                    .own_partitions = sources_.own_partitions,
+                                    .partition_of = sources_.partition_of,
+                                    .restoring = sources_.restoring});
 }
 
 HttpResponse Api::Handle(const HttpRequest& req) const {
@@ -171,6 +129,7 @@ HttpResponse Api::Handle(const HttpRequest& req) const {
     return Customer(id, req);
   }
   if (p == "/v1/segments") return get ? Segments() : NotAllowed(p, "GET");
+  if (auto r = audience_api_->Handle(req)) return std::move(*r);
   if (p == "/v1/model") return get ? Model() : NotAllowed(p, "GET");
   if (drift_api_) {
     if (auto r = drift_api_->Handle(req)) return std::move(*r);

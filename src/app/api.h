@@ -6,12 +6,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/status_api.h"
+#include "app/audience_api.h"
 #include "app/drift_api.h"
 #include "segd/cluster/customer_route.h"
 #include "segd/config/segd_config.h"
@@ -49,6 +51,9 @@ struct ApiSources {
   // (nullopt: unknown): lookups of a restoring partition answer 503 (null: never).
   std::function<std::vector<int32_t>()> restoring;
   std::function<std::optional<int32_t>(std::string_view)> partition_of;
+  // Several instances: the partitions this instance owns now; a customer listing then lists
+  // the customers of those at its first page (null: every stored customer).
+  std::function<std::vector<int32_t>()> own_partitions;
   // POST /v1/admin/backup, called once the admin token checks out (null: 404).
   std::function<HttpResponse(const HttpRequest&)> admin_backup;
   // GET /v1/status: the consumer lag of this instance's partitions (null: unknown) and, with
@@ -61,7 +66,7 @@ class Api {
  public:
   // `config` is copied; the sources must outlive the Api.
   Api(const SegdConfig& config, ApiSources sources);
-  Api(const Api&) = delete;  // the status endpoint calls back into this object
+  Api(const Api&) = delete;  // its parts call back into it
   Api& operator=(const Api&) = delete;
 
   HttpResponse Handle(const HttpRequest& request) const;
@@ -88,8 +93,9 @@ class Api {
 
   SegdConfig config_;
   ApiSources sources_;
-  std::optional<DriftApi> drift_api_;  // when sources.drift_history is set
-  StatusApi status_api_;               // GET / and GET /v1/status
+  std::optional<DriftApi> drift_api_;          // when sources.drift_history is set
+  StatusApi status_api_;                       // GET / and GET /v1/status
+  std::unique_ptr<AudienceApi> audience_api_;  // GET /v1/segments/{id}/customers
 };
 
 // Equal strings, in time that depends only on the length of `expected`.

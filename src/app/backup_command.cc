@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/backup_endpoint.h"
+#include "app/daemon_url.h"
 #include "segd/build_info.h"
 #include "segd/event/event_time.h"
 #include "segd/http/http_client.h"
@@ -53,20 +54,6 @@ void PrintBackup(const StoreBackup& b, const std::string& store, const std::stri
   std::string kept;
   for (uint32_t id : b.kept) kept += " " + std::to_string(id);
   std::printf("backups in %s:%s\n", dir.c_str(), kept.c_str());
-}
-
-// The running segd's base URL from http.bind (a wildcard bind is reached on loopback).
-StatusOr<std::string> DaemonUrl(const SegdConfig& config) {
-  const std::string& bind = config.http.bind;
-  const size_t colon = bind.rfind(':');
-  std::string host = colon == std::string::npos ? "" : bind.substr(0, colon);
-  const std::string port = colon == std::string::npos ? "" : bind.substr(colon + 1);
-  if (port.empty() || port == "0") {
-    return InvalidArgument("http.bind " + bind + " names no fixed port: pass --url");
-  }
-  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::" || host == "[::]") host = "[::1]";
-  return "http://" + host + ":" + port;
 }
 
 // Asks the segd that holds the store to add a backup to `dir`.

@@ -11,6 +11,7 @@
 #include "app/backup_command.h"
 #include "app/daemon.h"
 #include "app/drift_report.h"
+#include "app/export_command.h"
 #include "app/model_options.h"
 #include "app/reset_offsets_command.h"
 #include "app/simulate_command.h"
@@ -210,6 +211,8 @@ int RunCli(int argc, char** argv) {
   CLI::App* backup = AddBackupCommand(app, &backup_args);
   RestoreArgs restore_args;
   CLI::App* restore = AddRestoreCommand(app, &restore_args);
+  ExportArgs export_args;
+  CLI::App* export_command = AddExportCommand(app, &export_args);
   ResetOffsetsArgs reset;
   CLI::App* reset_offsets = AddResetOffsetsCommand(app, &reset);
 
@@ -237,6 +240,7 @@ int RunCli(int argc, char** argv) {
   if (*migrate) return Migrate(*config);
   if (*backup) return RunBackupCommand(*config, backup_args);
   if (*restore) return RunRestoreCommand(*config, restore_args);
+  if (*export_command) return RunExportCommand(*config, export_args);
   if (*reset_offsets) return RunResetOffsetsCommand(*config, reset);
   if (*simulate) return RunSimulateCommand(*config, sim);
   return 2;

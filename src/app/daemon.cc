@@ -392,6 +392,13 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
              return n > 0 && kind.ok() ? std::optional<int32_t>(PartitionForKey(*kind, id, n))
                                        : std::nullopt;
            },
+       .own_partitions = node ? std::function<std::vector<int32_t>()>([&loop] {
+         std::vector<int32_t> own;
+         for (const TopicPartition& tp : loop.serving().assigned) own.push_back(tp.partition);
+         return own;
+       })
+                              : nullptr,
+
        .admin_backup = [&backup](const HttpRequest& r) { return backup.Handle(r); },
        .lag = [&loop] { return loop.lag(); },
        .members = node ? std::function<std::vector<MemberRecord>()>([node] {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/drift_chart.h"
+#include "app/query_string.h"
 #include "drift/drift_record_json.h"
 #include "segd/event/event_time.h"
 
@@ -15,37 +16,6 @@ using nlohmann::json;
 constexpr size_t kDefaultPageSize = 100, kMaxPageSize = 1000;
 constexpr const char* kPageRoute = "/v1/drift";
 constexpr const char* kChartRoute = "/v1/drift/chart.svg";
-
-std::string PercentDecoded(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(uint8_t(s[i + 1])) &&
-               std::isxdigit(uint8_t(s[i + 2]))) {
-      out += char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// The query's parameters (the last of repeated names wins).
-std::map<std::string, std::string> ParseQuery(std::string_view query) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    out[PercentDecoded(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : PercentDecoded(pair.substr(eq + 1));
-  }
-  return out;
-}
 
 // The range and paging a request asks for; `error` says what is wrong with it.
 struct RangeQuery {

@@ -215,6 +215,8 @@ Status LoadHttp(Section& s, HttpOptions* h) {
   SEGD_RETURN_IF_ERROR(s.GetString("admin_token", &h->admin_token));
   SEGD_RETURN_IF_ERROR(s.GetString("admin_token_file", &h->admin_token_file));
   SEGD_RETURN_IF_ERROR(s.Get<int>("admin_wait_ms", &h->admin_wait_ms, 0, 3'600'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("max_open_listings", &h->max_open_listings, 1, 10'000));
+  SEGD_RETURN_IF_ERROR(s.Get<int>("listing_idle_s", &h->listing_idle_s, 1, 86'400));
   return s.RejectUnknown();
 }
 

@@ -3,6 +3,27 @@
 #include <algorithm>
 
 namespace segd {
+namespace {
+
+class MemoryCustomerSnapshot : public CustomerSnapshot {
+ public:
+  explicit MemoryCustomerSnapshot(std::map<std::string, CustomerRecord, std::less<>> customers)
+      : customers_(std::move(customers)) {}
+
+  Status Scan(
+      std::string_view after,
+      const std::function<bool(std::string_view, const CustomerRecord&)>& fn) const override {
+    for (auto it = customers_.upper_bound(after); it != customers_.end(); ++it) {
+      if (!fn(it->first, it->second)) break;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const std::map<std::string, CustomerRecord, std::less<>> customers_;
+};
+
+}  // namespace
 
 Status MemoryStateStore::GetCustomers(const std::vector<std::string_view>& ids,
                                       std::vector<std::optional<CustomerState>>* out) {
@@ -48,6 +69,16 @@ Status MemoryStateStore::ScanRecords(
     if (!fn(it->first, it->second)) break;
   }
   return Status::Ok();
+}
+
+StatusOr<std::shared_ptr<const CustomerSnapshot>> MemoryStateStore::SnapshotCustomers() {
+  std::map<std::string, CustomerRecord, std::less<>> copy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, record] : customers_) copy.emplace_hint(copy.end(), id, record);
+  }
+  return std::shared_ptr<const CustomerSnapshot>(
+      std::make_shared<MemoryCustomerSnapshot>(std::move(copy)));
 }
 
 Status MemoryStateStore::ReadProgress(

@@ -25,6 +25,7 @@
 
 #include "segd/state/state_codec.h"
 #include "state/rocksdb_backup.h"
+#include "state/rocksdb_customer_snapshot.h"
 
 namespace segd {
 namespace {
@@ -90,6 +91,10 @@ class RocksDbStateStore : public StateStore {
   Status ScanMeta(std::string_view prefix, std::string_view from,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status Commit(const StateDelta& delta) override;
+  StatusOr<std::shared_ptr<const CustomerSnapshot>> SnapshotCustomers() override {
+    return std::shared_ptr<const CustomerSnapshot>(std::make_shared<RocksDbCustomerSnapshot>(
+        db_.get(), cfs_[kCustomers], /*pin=*/secondary_dir_.empty()));
+  }
   StatusOr<StoreBackup> Backup(const StoreBackupRequest& request) override {
     // A secondary cannot stop the primary from deleting the files it would copy.
     if (!secondary_dir_.empty()) return FailedPrecondition("a read-only store cannot be backed up");

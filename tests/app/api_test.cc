@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <span>
 #include <thread>
 
 #include "app/drift_monitor.h"
+#include "segd/audience/page_token.h"
 #include "segd/state/memory_state_store.h"
 #include "testing/test_history.h"
 
@@ -35,6 +38,7 @@ class ApiTest : public ::testing::Test {
     config_.http.admin_token = "s3cret";
     config_.http.admin_wait_ms = 10000;
     config_.http.max_batch_ids = 5;
+    config_.http.max_open_listings = 3;
     config_.model.bootstrap_min_customers = 100;
   }
 
@@ -61,6 +65,30 @@ class ApiTest : public ::testing::Test {
   }
 
   static json Body(const HttpResponse& r) { return json::parse(r.body); }
+
+  HttpResponse List(const std::string& segment, const std::string& query) {
+    return api_->Handle(
+        {.method = "GET", .path = "/v1/segments/" + segment + "/customers", .query = query});
+  }
+
+  // Every item of a listing, page by page; `between` runs before each page after the first.
+  std::vector<json> ListAll(
+      const std::string& segment, const std::string& query,
+      const std::function<void()>& between = [] {}) {
+    std::vector<json> items;
+    std::string token;
+    for (int page = 0; page < 1000; ++page) {
+      if (page > 0) between();
+      const HttpResponse r = List(segment, query + (token.empty() ? "" : "&page_token=" + token));
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) break;
+      const json j = Body(r);
+      for (const json& c : j["customers"]) items.push_back(c);
+      if (j["next_page_token"].is_null()) break;
+      token = j["next_page_token"];
+    }
+    return items;
+  }
 
   std::vector<RawMessage> messages_;
   std::string first_customer_;
@@ -195,6 +223,186 @@ TEST_F(ApiTest, SegmentsAndModelDescribeBothModels) {
   EXPECT_EQ(m["drift"]["retrain_recommended"], false);
   EXPECT_EQ(m["drift"]["threshold"], 0.8);
   EXPECT_GT(m["live"]["updates"].get<int>(), 0);
+}
+
+TEST_F(ApiTest, SegmentListingsGiveEveryCustomerOnceAndEachItemEqualsItsLookup) {
+  Start();
+  const std::vector<json> everyone = ListAll("-", "page_size=50");
+  std::set<std::string> with_segment;
+  for (const json& c : everyone) {
+    if (!c["segment"].is_null()) with_segment.insert(c["customer_id"]);
+  }
+  size_t stored = 0;
+  ASSERT_TRUE(store_
+                  .ScanCustomers([&](std::string_view, const CustomerState&) {
+                    ++stored;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(everyone.size(), stored);
+  ASSERT_GT(with_segment.size(), 200u);
+  for (const std::string model : {"live", "baseline"}) {
+    const std::string field = model == "live" ? "segment" : "baseline_segment";
+    std::multiset<std::string> listed;
+    for (int seg = 0; seg < 3; ++seg) {
+      for (const json& c : ListAll(std::to_string(seg), "model=" + model + "&page_size=7")) {
+        EXPECT_EQ(c[field]["id"], seg);
+        EXPECT_EQ(c, Body(Call("GET", "/v1/customers/" + c["customer_id"].get<std::string>())));
+        listed.insert(c["customer_id"]);
+      }
+    }
+    EXPECT_EQ(listed.size(), with_segment.size()) << model;  // none twice
+    EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), with_segment) << model;
+  }
+  const json first = Body(List("1", "page_size=1"));
+  EXPECT_EQ(first["segment"], json({{"id", 1}, {"name", "named"}}));
+  EXPECT_EQ(first["model"], "live");
+  EXPECT_EQ(first["baseline_version"], 1);
+  EXPECT_EQ(first["scope"], "all");
+  EXPECT_EQ(first["features"][0], "recency_days");
+  EXPECT_EQ(first["as_of"], FormatRfc3339(stats_.watermark_ms.load()));
+  EXPECT_EQ(first["customers"].size(), 1u);
+}
+
+TEST_F(ApiTest, ListingReadsItsFirstPagesSnapshotWhileIngestGoesOn) {
+  Start(/*ingest=*/false);
+  const size_t half = messages_.size() * 2 / 3;
+  ASSERT_TRUE(pipeline_.Process(std::span(messages_).first(half)).ok());
+  std::map<std::string, uint32_t> at_snapshot;  // order counts when the listing starts
+  ASSERT_TRUE(store_
+                  .ScanCustomers([&](std::string_view id, const CustomerState& s) {
+                    at_snapshot[std::string(id)] = s.order_count;
+                    return true;
+                  })
+                  .ok());
+  bool ingested = false;
+  const std::vector<json> items = ListAll("-", "page_size=10", [&] {
+    if (ingested) return;
+    ASSERT_TRUE(pipeline_.Process(std::span(messages_).subspan(half)).ok());
+    ingested = true;
+  });
+  ASSERT_TRUE(ingested);
+  std::map<std::string, uint32_t> listed;
+  for (const json& c : items) {
+    EXPECT_TRUE(listed.emplace(c["customer_id"], c["state"]["order_count"]).second)
+        << c["customer_id"] << " listed twice";
+  }
+  EXPECT_EQ(listed, at_snapshot);  // no customer added after it, none missing, states as then
+  size_t now = 0;
+  ASSERT_TRUE(store_
+                  .ScanCustomers([&](std::string_view, const CustomerState&) {
+                    ++now;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_GT(now, at_snapshot.size());
+}
+
+TEST_F(ApiTest, ListingErrorsAreProblems) {
+  Start();
+  auto status_of = [&](const std::string& segment, const std::string& query) {
+    const HttpResponse r = List(segment, query);
+    EXPECT_EQ(r.route, "/v1/segments/{id}/customers");
+    if (r.status != 200) {
+      EXPECT_EQ(r.content_type, "application/problem+json") << r.body;
+    }
+    return r.status;
+  };
+  EXPECT_EQ(status_of("x", ""), 400);
+  EXPECT_EQ(status_of("-1", ""), 400);
+  EXPECT_EQ(status_of("3", ""), 404);
+  EXPECT_EQ(Body(List("3", ""))["detail"], "no segment 3: there are 3 (0..2)");
+  EXPECT_EQ(status_of("0", "model=newest"), 400);
+  EXPECT_EQ(status_of("0", "page_size=0"), 400);
+  EXPECT_EQ(status_of("0", "page_size=1001"), 400);
+  EXPECT_EQ(status_of("0", "page_size=ten"), 400);
+  EXPECT_EQ(Body(List("0", "page_size=0"))["detail"], "page_size must be 1..1000");
+  EXPECT_EQ(status_of("0", "page_size=1000"), 200);
+  EXPECT_EQ(status_of("0", "page_size=1"), 200);
+  EXPECT_EQ(status_of("0", "sort=id"), 400);
+  EXPECT_EQ(status_of("0", "page_token=zz"), 400);
+  EXPECT_EQ(Body(List("0", "page_token=zz"))["detail"],
+            "page_token is malformed: pass one a page returned");
+  const HttpResponse unknown =
+      List("0", "page_token=" + EncodePageToken({.snapshot_id = "0123", .segment = 0}));
+  EXPECT_EQ(unknown.status, 410);
+  EXPECT_NE(Body(unknown)["detail"].get<std::string>().find("page_token expired"),
+            std::string::npos);
+  const std::string token = Body(List("0", "page_size=1"))["next_page_token"];
+  EXPECT_EQ(status_of("1", "page_token=" + token), 400);                 // another segment
+  EXPECT_EQ(status_of("0", "model=baseline&page_token=" + token), 400);  // another model
+  EXPECT_EQ(status_of("0", "page_size=1&page_token=" + token), 200);
+  const HttpResponse post = api_->Handle({.method = "POST", .path = "/v1/segments/0/customers"});
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers, (std::vector<std::pair<std::string, std::string>>{{"Allow", "GET"}}));
+  EXPECT_EQ(Call("GET", "/v1/segments/0/customers/x").status, 404);
+}
+
+TEST_F(ApiTest, ListingTokenIsSpentAtTheEndAndOpenListingsAreCapped) {
+  Start();
+  const std::string first = Body(List("-", "page_size=100"))["next_page_token"];
+  std::string token = first;
+  while (!token.empty()) {
+    const json j = Body(List("-", "page_size=100&page_token=" + token));
+    token = j["next_page_token"].is_null() ? "" : j["next_page_token"].get<std::string>();
+  }
+  EXPECT_EQ(List("-", "page_size=100&page_token=" + first).status, 410);        // closed at its end
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(List("-", "page_size=1").status, 200);  // 3 left open
+  const HttpResponse full = List("-", "page_size=1");
+  EXPECT_EQ(full.status, 429);
+  EXPECT_NE(std::find(full.headers.begin(), full.headers.end(),
+                      std::pair<std::string, std::string>("Retry-After", "10")),
+            full.headers.end());
+  const json whole = Body(List("0", "page_size=1000"));  // one page: no snapshot kept
+  EXPECT_TRUE(whole["next_page_token"].is_null());
+  EXPECT_GT(whole["customers"].size(), 0u);
+}
+
+TEST_F(ApiTest, ListingOfAGroupMemberHoldsItsOwnPartitionsOnly) {
+  Start();
+  // Customers by the last character of their id: even to partition 0, odd to partition 1.
+  auto partition_of = [](std::string_view id) { return std::optional<int32_t>(id.back() % 2); };
+  api_ =
+      std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                .pipeline = &pipeline_,
+                                                .stats = &stats_,
+                                                .partition_of = partition_of,
+                                                .own_partitions = [] { return std::vector{0}; }});
+  std::set<std::string> own;
+  ASSERT_TRUE(store_
+                  .ScanCustomers([&](std::string_view id, const CustomerState&) {
+                    if (id.back() % 2 == 0) own.emplace(id);
+                    return true;
+                  })
+                  .ok());
+  const json first = Body(List("-", "page_size=1"));
+  EXPECT_EQ(first["scope"], "instance");
+  EXPECT_EQ(first["partitions"], json({0}));
+  std::set<std::string> listed;
+  for (const json& c : ListAll("-", "page_size=30")) listed.insert(c["customer_id"]);
+  EXPECT_EQ(listed, own);
+  EXPECT_GT(own.size(), 100u);
+}
+
+TEST_F(ApiTest, ListingWaitsWhilePartitionsAreRestored) {
+  Start();
+  std::vector<int32_t> restoring = {1};
+  api_ = std::make_unique<Api>(config_, ApiSources{.store = &store_,
+                                                   .pipeline = &pipeline_,
+                                                   .stats = &stats_,
+                                                   .restoring = [&] { return restoring; }});
+  const HttpResponse r = List("-", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Body(r)["detail"], "partitions are being restored from the changelog: retry");
+  restoring.clear();
+  EXPECT_EQ(List("-", "").status, 200);
+}
+
+TEST_F(ApiTest, ListingWaitsForTheFirstBaseline) {
+  Start(/*ingest=*/false);
+  const HttpResponse r = List("0", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Body(r)["detail"], "no baseline yet");
 }
 
 TEST_F(ApiTest, ReadyzWaitsForTheFirstBaseline) {

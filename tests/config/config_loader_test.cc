@@ -51,6 +51,8 @@ TEST(ConfigLoaderTest, ShippedConfigLoadsAndEqualsTheBuiltInDefaults) {
   EXPECT_EQ(c->http.max_batch_ids, d.http.max_batch_ids);
   EXPECT_EQ(c->http.admin_token, d.http.admin_token);
   EXPECT_EQ(c->http.admin_wait_ms, d.http.admin_wait_ms);
+  EXPECT_EQ(c->http.max_open_listings, d.http.max_open_listings);
+  EXPECT_EQ(c->http.listing_idle_s, d.http.listing_idle_s);
   EXPECT_EQ(c->kafka.partitioner, d.kafka.partitioner);
   EXPECT_EQ(c->kafka.auto_offset_reset, d.kafka.auto_offset_reset);
   EXPECT_EQ(c->kafka.accept_history_gap, d.kafka.accept_history_gap);
@@ -254,6 +256,16 @@ TEST(ConfigLoaderTest, DriftThresholdsAreChecked) {
 TEST(ConfigLoaderTest, HttpBindMustBeHostPort) {
   EXPECT_EQ(ErrorOf("http: {bind: localhost}"), "http.bind: 'localhost' is not host:port");
   EXPECT_EQ(ErrorOf("http: {threads: 0}"), "http.threads: 0 is outside 1..1024");
+}
+
+TEST(ConfigLoaderTest, ListingKeysAreReadAndChecked) {
+  auto c = ParseConfig("http: {max_open_listings: 3, listing_idle_s: 60}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.max_open_listings, 3);
+  EXPECT_EQ(c->http.listing_idle_s, 60);
+  EXPECT_EQ(ErrorOf("http: {max_open_listings: 0}"),
+            "http.max_open_listings: 0 is outside 1..10000");
+  EXPECT_EQ(ErrorOf("http: {listing_idle_s: 0}"), "http.listing_idle_s: 0 is outside 1..86400");
 }
 
 TEST(ConfigLoaderTest, ReadsValues) {

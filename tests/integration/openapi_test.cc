@@ -13,6 +13,7 @@
 #include "app/api.h"
 #include "app/backup_endpoint.h"
 #include "app/drift_monitor.h"
+#include "segd/audience/page_token.h"
 #include "segd/metrics/metrics_exposition.h"
 #include "segd/state/rocksdb_state_store.h"
 #include "testing/http_get.h"
@@ -77,6 +78,10 @@ class FaultyReads : public StateStore {
   Status Commit(const StateDelta& delta) override { return inner_->Commit(delta); }
   StatusOr<StoreBackup> Backup(const StoreBackupRequest& request) override {
     return inner_->Backup(request);
+  }
+  StatusOr<std::shared_ptr<const CustomerSnapshot>> SnapshotCustomers() override {
+    if (fail_reads) return IoError("injected read error");
+    return inner_->SnapshotCustomers();
   }
 
  private:
@@ -290,6 +295,7 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   with_token.http.admin_token = "t0ken";
   with_token.http.max_body_bytes = 4096;
   with_token.drift.refit_every = 0;
+  with_token.http.max_open_listings = 1;
   SegdConfig empty_config = with_token;
   empty_config.http.admin_wait_ms = 300;
   SegdConfig no_token = with_token;
@@ -309,6 +315,8 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   const std::string c = "/v1/customers/{id}", b = "/v1/customers:batchGet", r = "/v1/admin/retrain";
   const std::string id = full.customer();
   const std::string k = "/v1/admin/backup";
+  const std::string l = "/v1/segments/{id}/customers";
+  const std::string expired = EncodePageToken({.snapshot_id = "00", .segment = 1});
   std::ofstream(dir.Sub("a-file")) << "not a directory";
   std::vector<Case> cases = {
       {&full, "GET", c, "/v1/customers/" + id, "", {}, 200},
@@ -327,6 +335,16 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       {&full, "GET", "/v1/segments", "/v1/segments", "", {}, 200},
       {&full, "DELETE", "/v1/segments", "/v1/segments", "", {}, 405},
       {&empty, "GET", "/v1/segments", "/v1/segments", "", {}, 503},
+      {&full, "GET", l, "/v1/segments/1/customers?page_size=1000", "", {}, 200},
+      {&full, "GET", l, "/v1/segments/-/customers?model=baseline&page_size=1000", "", {}, 200},
+      {&full, "GET", l, "/v1/segments/1/customers?page_size=0", "", {}, 400},
+      {&full, "GET", l, "/v1/segments/1/customers?page_token=nope", "", {}, 400},
+      {&full, "GET", l, "/v1/segments/9/customers", "", {}, 404},
+      {&full, "GET", l, "/v1/segments/1/customers?page_token=" + expired, "", {}, 410},
+      {&full, "GET", l, "/v1/segments/-/customers?page_size=1", "", {}, 200},  // kept open
+      {&full, "GET", l, "/v1/segments/0/customers?page_size=1", "", {}, 429},  // one at most
+      {&full, "POST", l, "/v1/segments/1/customers", "", {}, 405},
+      {&empty, "GET", l, "/v1/segments/1/customers", "", {}, 503},
       {&full, "GET", "/v1/model", "/v1/model", "", {}, 200},
       {&empty, "GET", "/v1/model", "/v1/model", "", {}, 200},
       {&full, "PUT", "/v1/model", "/v1/model", "", {}, 405},
@@ -415,6 +433,7 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
   run({&full, "GET", c, "/v1/customers/" + id, "", {}, 500});
   run({&full, "POST", b, b, R"({"ids":["x"]})", {}, 500});
   run({&full, "GET", "/v1/model", "/v1/model", "", {}, 500});
+  run({&full, "GET", l, "/v1/segments/1/customers", "", {}, 500});
   run({&full, "GET", "/v1/drift", "/v1/drift", "", {}, 500});
   run({&full, "GET", "/v1/drift/chart.svg", "/v1/drift/chart.svg", "", {}, 500});
   full.store().fail_reads = false;

@@ -264,5 +264,41 @@ TEST(RocksDbStateStoreTest, SecondWriterIsRefusedWithAClearMessage) {
   EXPECT_EQ(leftovers(), 0);
 }
 
+TEST(RocksDbStateStoreTest, CustomerSnapshotKeepsItsViewWhileCommitsGoOn) {
+  testing::TempDir dir;
+  auto store = OpenRocksDbStateStore(At(dir));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto commit = [&](const std::vector<std::pair<std::string, uint32_t>>& counts) {
+    std::vector<CustomerRecord> records(counts.size());
+    StateDelta d;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      records[i].state.order_count = counts[i].second;
+      d.customers.emplace_back(counts[i].first, &records[i]);
+    }
+    ASSERT_TRUE((*store)->Commit(d).ok());
+  };
+  commit({{"a", 1}, {"c", 3}, {"e", 5}});
+  auto snapshot = (*store)->SnapshotCustomers();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  commit({{"a", 10}, {"b", 2}, {"d", 4}, {"f", 6}});
+  auto scan = [&](std::string_view after) {
+    std::vector<std::pair<std::string, uint32_t>> seen;
+    EXPECT_TRUE((*snapshot)
+                    ->Scan(after,
+                           [&](std::string_view id, const CustomerRecord& r) {
+                             seen.emplace_back(id, r.state.order_count);
+                             return true;
+                           })
+                    .ok());
+    return seen;
+  };
+  using Seen = std::vector<std::pair<std::string, uint32_t>>;
+  EXPECT_EQ(scan(""), (Seen{{"a", 1}, {"c", 3}, {"e", 5}}));
+  EXPECT_EQ(scan("a"), (Seen{{"c", 3}, {"e", 5}}));  // after a stored id
+  EXPECT_EQ(scan("b"), (Seen{{"c", 3}, {"e", 5}}));  // after an id the view does not hold
+  EXPECT_EQ(scan("e"), Seen{});
+  snapshot->reset();  // released before the store closes
+}
+
 }  // namespace
 }  // namespace segd

@@ -26,6 +26,9 @@ struct HttpOptions {
   std::string admin_token;
   std::string admin_token_file;
   int admin_wait_ms = 60000;  // http.admin_wait_ms: a retrain still running after this is 202
+  // Customer listings (GET /v1/segments/{id}/customers) keep a snapshot per open listing:
+  int max_open_listings = 16;  // http.max_open_listings: more at once get 429
+  int listing_idle_s = 300;    // http.listing_idle_s: a listing unused this long expires
 };
 
 struct HttpRequest {

@@ -22,6 +22,8 @@ class MemoryStateStore : public StateStore {
   Status ScanRecords(
       std::string_view from,
       const std::function<bool(std::string_view, const CustomerRecord&)>& fn) override;
+  // A copy of every customer's state (a memory store is small).
+  StatusOr<std::shared_ptr<const CustomerSnapshot>> SnapshotCustomers() override;
   Status ReadProgress(std::vector<std::pair<TopicPartition, PartitionProgress>>* out) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status ScanMeta(std::string_view prefix, std::string_view from,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "segd/common/status.h"
 #include "segd/state/customer_record.h"
+#include "segd/state/customer_snapshot.h"
 #include "segd/state/customer_state.h"
 #include "segd/state/partition_progress.h"
 #include "segd/state/state_delta.h"
@@ -45,6 +47,13 @@ class StateStore {
   [[nodiscard]] virtual Status ScanRecords(
       std::string_view from,
       const std::function<bool(std::string_view, const CustomerRecord&)>& fn) = 0;
+
+  // A view of the customers as of the last completed commit (never part of one), for paging
+  // through them while commits go on. The view must be released before the store is destroyed.
+  // Stores that cannot pin a view: FailedPrecondition.
+  [[nodiscard]] virtual StatusOr<std::shared_ptr<const CustomerSnapshot>> SnapshotCustomers() {
+    return FailedPrecondition("this state store cannot take snapshots");
+  }
 
   // Every partition this store has progress for.
   [[nodiscard]] virtual Status ReadProgress(
