@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages segd needs to build, test and run its demo (with --bench also
-# the reference tools the benchmarks compare against). chromium (headless) and a font are for the
-# status page's browser test and tools/screenshot.sh. Idempotent and quiet when everything is
-# present; must run as root (or with sudo available) otherwise.
+# Installs the Debian 12 packages segd needs to build and run its demo; with --tests also
+# chromium (headless) and a font, for the status page's browser test and tools/screenshot.sh;
+# with --bench also the reference tools the benchmarks compare against. Idempotent and quiet
+# when everything is present; must run as root (or with sudo available) otherwise.
 set -euo pipefail
 
 packages=(
@@ -13,11 +13,14 @@ packages=(
   kcat curl ca-certificates
   prometheus prometheus-alertmanager systemd libsystemd-dev
   clang libclang-rt-14-dev python3 python3-yaml
-  chromium fonts-dejavu-core
 )
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(python3-sklearn python3-threadpoolctl wrk valgrind)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=(chromium fonts-dejavu-core) ;;
+    --bench) packages+=(python3-sklearn python3-threadpoolctl wrk valgrind) ;;
+    *) echo "setup: unknown option $arg (--tests, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 # Usage: tools/test.sh [ctest args, e.g. -L unit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+bash tools/setup.sh --tests
 bash tools/build.sh
 echo "== format check"
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
