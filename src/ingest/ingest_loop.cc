@@ -86,6 +86,13 @@ Status IngestLoop::OnAssigned(const std::vector<TopicPartition>& partitions,
 }
 
 bool IngestLoop::SourceCoversStore(const std::vector<TopicPartition>& assigned, int32_t partition) {
+  if (pipeline_->announcing() && ChangelogAhead(partition)) {
+    // Segment changes: whoever wrote past the store (another owner meanwhile, or this instance
+    // before a crash) may have announced changes from those batches; consuming them again here
+    // would announce them again from this store's older marks, with other ids. Restoring
+    // brings the marks and the last events with the state.
+    return false;
+  }
   bool any = false;
   for (const TopicPartition& tp : assigned) {
     if (tp.partition != partition) continue;
@@ -102,6 +109,13 @@ bool IngestLoop::SourceCoversStore(const std::vector<TopicPartition>& assigned, 
         partition);
   }
   return any;
+}
+
+bool IngestLoop::ChangelogAhead(int32_t partition) {
+  auto range = changelog_->Range(partition);
+  auto position = pipeline_->ChangelogPosition(partition);
+  if (!range.ok() || !position.ok()) return true;  // the restore reports the error
+  return range->high > position->value_or(0);
 }
 
 Status IngestLoop::RestorePartition(int32_t partition) {

@@ -117,8 +117,11 @@ class IngestLoop : public PartitionListener {
   // Whether the store holds progress for every assigned source partition numbered `partition`
   // and the source still holds every event after it: then consuming the source again is exactly
   // once and also keeps the models (which a restore of records cannot bring back: the live
-  // model and drift evaluations follow events), so no restore is needed.
+  // model and drift evaluations follow events), so no restore is needed. With segment changes
+  // announced, a changelog ahead of the store is restored instead (see the .cc).
   bool SourceCoversStore(const std::vector<TopicPartition>& assigned, int32_t partition);
+  // Whether the changelog holds entries of `partition` past the store's position.
+  bool ChangelogAhead(int32_t partition);
   // One round of standby tailing (rate-limited); only store failures are returned.
   Status MaybeTailStandbys();
   // The checked start offset of `tp`; `ask` goes false once the broker did not answer in time

@@ -100,6 +100,8 @@ class IngestPipeline {
   // Relabels the next chunk of customers under a new baseline, if a relabel is under way and
   // partitions are announced (only their customers). Consumer thread, between Process calls.
   [[nodiscard]] Status RelabelStep();
+  // Whether segment changes are announced (SetAnnouncements with a sink).
+  bool announcing() const { return announcer_.has_value(); }
   // Whether a relabel is under way.
   bool relabel_pending() const { return announcer_ && !relabel_.done; }
 
