@@ -53,7 +53,7 @@ class ModelIntegrationTest : public KafkaTestEnv {
     }
     std::ofstream(path) << "kafka:\n  brokers: \"" << c.kafka.brokers << "\"\n  topics: ["
                         << c.kafka.topics[0] << "]\n  group_id: g-" << name
-                        << "\n  auto_offset_reset: error\n  session_timeout_ms: 3000\n"
+                        << "\n  auto_offset_reset: error\n  session_timeout_ms: 6000\n"
                         << "  heartbeat_interval_ms: 500\nstorage:\n  path: " << dir_.Sub(name)
                         << "\n  sync_writes: true\n  block_cache_mb: 8\n  write_buffer_mb: 4\n"
                         << "ingest:\n  batch_max_events: " << batch_max_events
