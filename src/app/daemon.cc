@@ -141,15 +141,21 @@ int64_t EnvCount(const char* name) {
   return v && *v ? std::atoll(v) : -1;
 }
 
+// The partition count of `topic`, waiting up to ~10 s for brokers that are still starting.
+StatusOr<int32_t> TopicPartitions(const KafkaConfig& kafka, const std::string& topic) {
+  auto n = KafkaTopicPartitions(kafka, topic, 10000);
+  for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    n = KafkaTopicPartitions(kafka, topic, 10000);
+  }
+  return n;
+}
+
 // The producer of config.output's segment-change events (null when off); the topic must exist.
 StatusOr<std::unique_ptr<SegmentChangeSink>> OpenSegmentChangeSink(const SegdConfig& c) {
   const std::string& topic = c.output.segment_changes_topic;
   if (topic.empty()) return std::unique_ptr<SegmentChangeSink>();
-  auto n = KafkaTopicPartitions(c.kafka, topic, 10000);
-  for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // brokers still starting
-    n = KafkaTopicPartitions(c.kafka, topic, 10000);
-  }
+  auto n = TopicPartitions(c.kafka, topic);
   if (!n.ok()) {
     return Status(n.status().code(), "output.segment_changes_topic " + topic + ": " +
                                          n.status().message() + " (create it first)");
@@ -180,11 +186,7 @@ StatusOr<std::unique_ptr<Changelog>> OpenChangelog(const SegdConfig& c,
           " (its partitions must match the changelog's): name the topics "
           "or set changelog.enabled: false");
     }
-    auto n = KafkaTopicPartitions(c.kafka, topic, 10000);
-    for (int i = 0; i < 20 && n.status().code() == StatusCode::kUnavailable; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // brokers still starting
-      n = KafkaTopicPartitions(c.kafka, topic, 10000);
-    }
+    auto n = TopicPartitions(c.kafka, topic);
     if (!n.ok())
       return Status(n.status().code(), "source topic " + topic + ": " + n.status().message());
     if (partitions != 0 && *n != partitions) {
@@ -242,6 +244,13 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
   // The drift monitor first: an event-time schedule changes when the bootstrap is due.
   DriftMonitor drift(config.drift, store->get(), &pipeline, &stats);
   int32_t source_partitions = 0;  // known once the source topics are looked up (below)
+  // The source partition of a customer id under the producers' partitioner (nullopt: unknown).
+  const auto partition_of = [&config, &source_partitions](std::string_view id) {
+    auto kind = ParsePartitionerKind(config.kafka.partitioner);
+    return source_partitions > 0 && kind.ok()
+               ? std::optional<int32_t>(PartitionForKey(*kind, id, source_partitions))
+               : std::nullopt;
+  };
   auto changes = OpenSegmentChangeSink(config);
   if (!changes.ok()) {
     spdlog::error("cannot publish segment changes: {}", changes.status().ToString());
@@ -252,12 +261,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
         {.sink = changes->get(),
          .source = "/segd/" + config.kafka.group_id,
          .relabel_chunk_customers = size_t(config.output.relabel_chunk_customers),
-         .partition_of = [&config, &source_partitions](std::string_view id) {
-           auto kind = ParsePartitionerKind(config.kafka.partitioner);
-           return source_partitions > 0 && kind.ok()
-                      ? std::optional<int32_t>(PartitionForKey(*kind, id, source_partitions))
-                      : std::nullopt;
-         }});
+         .partition_of = partition_of});
   }
   if (Status s = pipeline.Load(ToLifecycleOptions(config.model)); !s.ok()) {
     spdlog::error("cannot load the stored state: {}", s.ToString());
@@ -269,7 +273,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     spdlog::error("cannot use the changelog: {}", changelog.status().ToString());
     return 1;
   }
-  if (*changes && source_partitions == 0 && !config.kafka.topics.front().starts_with("^")) {
+  // Segment changes and a group member's listings need the partition of a customer also
+  // without the changelog (which looked the count up above).
+  if ((*changes || config.cluster.enabled) && source_partitions == 0 &&
+      !config.kafka.topics.front().starts_with("^")) {
     auto n = KafkaTopicPartitions(config.kafka, config.kafka.topics.front(), 10000);
     if (n.ok()) source_partitions = *n;  // else: every stored customer counts as this one's
   }
@@ -386,12 +393,7 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
                        [&group](const HttpRequest& r) { return group->DriftTable(r); })
                  : nullptr,
        .restoring = [&loop] { return loop.serving().restoring; },
-       .partition_of =
-           [&config, n = source_partitions](std::string_view id) {
-             auto kind = ParsePartitionerKind(config.kafka.partitioner);
-             return n > 0 && kind.ok() ? std::optional<int32_t>(PartitionForKey(*kind, id, n))
-                                       : std::nullopt;
-           },
+       .partition_of = partition_of,
        .own_partitions = node ? std::function<std::vector<int32_t>()>([&loop] {
          std::vector<int32_t> own;
          for (const TopicPartition& tp : loop.serving().assigned) own.push_back(tp.partition);

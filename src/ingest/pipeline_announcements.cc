@@ -2,7 +2,8 @@
 // events are stored with it (meta AnnouncementsKey(p), replacing the partition's previous ones)
 // and sent only after it is committed; every committed change of a partition's customers comes
 // after the stored ones of that partition, so sending the stored ones again (at an assignment)
-// repeats each customer's latest event at most, never reorders its changes.
+// repeats the partition's last block of events, in order: each customer's last event stays its
+// announced segment.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -50,23 +51,15 @@ IngestPipeline::Outbox IngestPipeline::TakeOutbox(MicroBatch* batch) {
 Status IngestPipeline::SendOutbox(const Outbox& outbox) {
   if (outbox.empty() || announce_.sink == nullptr) return Status::Ok();
   const auto start = std::chrono::steady_clock::now();
-  // One Send (one wait for acknowledgements) for all partitions: each customer's events are in
-  // one partition's list, in order, so order per customer holds.
-  const Announcement* one = nullptr;
+  // Every partition's list queued, then one wait for acknowledgements: each customer's events
+  // are in one list, in order.
   size_t n = 0;
+  Status sent;
   for (const auto& [partition, announcements] : outbox) {
+    if (sent.ok()) sent = announce_.sink->Send(announcements);
     n += announcements.size();
-    if (!announcements.empty()) one = announcements.data();
   }
-  std::vector<Announcement> all;
-  if (outbox.size() > 1) {
-    all.reserve(n);
-    for (const auto& [partition, announcements] : outbox) {
-      all.insert(all.end(), announcements.begin(), announcements.end());
-    }
-    one = all.data();
-  }
-  Status sent = one == nullptr ? Status::Ok() : announce_.sink->Send(std::span(one, n));
+  if (sent.ok()) sent = announce_.sink->Flush();
   // Fatal (never Unavailable): the events are stored and sent again at the next assignment;
   // going on would let the next batch replace them before they are delivered.
   if (!sent.ok()) return Internal(sent.message());

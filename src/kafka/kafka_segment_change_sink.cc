@@ -14,6 +14,10 @@ class KafkaSegmentChangeSink : public SegmentChangeSink {
       Status s = producer_->Produce(topic_, -1, a.key, a.value, kHeaders());
       if (!s.ok()) return Unavailable("segment changes: " + s.message());
     }
+    return Status::Ok();
+  }
+
+  Status Flush() override {
     Status flushed = producer_->Flush(timeout_ms_);
     if (!flushed.ok()) return Unavailable("segment changes: " + flushed.message());
     return Status::Ok();

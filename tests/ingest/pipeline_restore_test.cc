@@ -210,6 +210,7 @@ class RecordingSink : public SegmentChangeSink {
     sent.insert(sent.end(), announcements.begin(), announcements.end());
     return Status::Ok();
   }
+  Status Flush() override { return Status::Ok(); }
   std::vector<Announcement> sent;
 };
 

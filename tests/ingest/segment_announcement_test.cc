@@ -24,23 +24,29 @@ class NoDeadLetters : public DeadLetterSink {
   Status Flush() override { return Status::Ok(); }
 };
 
-// Records what it is sent. With `fail_at` = n, the n-th Send delivers half of its events and
-// fails (the brokers acknowledged some, then went away).
+// Records what it is sent once flushed. With `fail_at` = n, the n-th Flush delivers half of
+// what was queued and fails (the brokers acknowledged some, then went away).
 class RecordingSink : public SegmentChangeSink {
  public:
   explicit RecordingSink(std::vector<Announcement>* out, int fail_at = 0)
       : out_(out), fail_at_(fail_at) {}
   Status Send(std::span<const Announcement> announcements) override {
-    const bool fail = ++sends_ == fail_at_;
-    const size_t n = fail ? announcements.size() / 2 : announcements.size();
-    out_->insert(out_->end(), announcements.begin(), announcements.begin() + n);
+    queued_.insert(queued_.end(), announcements.begin(), announcements.end());
+    return Status::Ok();
+  }
+  Status Flush() override {
+    const bool fail = ++flushes_ == fail_at_;
+    const size_t n = fail ? queued_.size() / 2 : queued_.size();
+    out_->insert(out_->end(), queued_.begin(), queued_.begin() + n);
+    queued_.clear();
     return fail ? Unavailable("brokers went away") : Status::Ok();
   }
 
  private:
   std::vector<Announcement>* out_;
+  std::vector<Announcement> queued_;
   int fail_at_;
-  int sends_ = 0;
+  int flushes_ = 0;
 };
 
 std::vector<RawMessage> Messages(const std::vector<testing::KeyedEvent>& events) {

@@ -13,10 +13,12 @@ class SegmentChangeSink {
  public:
   virtual ~SegmentChangeSink() = default;
 
-  // Sends `announcements` in order (each customer's in the order given) and waits until every
-  // one is acknowledged. An error means some may or may not have been delivered: the caller
-  // sends them again later (the events carry the same ids).
+  // Queues `announcements` in order (each customer's in the order given).
   [[nodiscard]] virtual Status Send(std::span<const Announcement> announcements) = 0;
+  // Waits until everything queued since the last Flush is acknowledged. An error means some may
+  // or may not have been delivered: the caller sends them again later (the events carry the
+  // same ids).
+  [[nodiscard]] virtual Status Flush() = 0;
 };
 
 }  // namespace segd
