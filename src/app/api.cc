@@ -103,6 +103,27 @@ Api::Api(const SegdConfig& config, ApiSources sources)
                                     .restoring = sources_.restoring});
 }
 
+const std::set<std::string>& ApiRouteLabels() {
+  static const std::set<std::string> labels = {"other",
+                                               "/",
+                                               "/livez",
+                                               "/readyz",
+                                               "/metrics",
+                                               "/v1/status",
+                                               "/v1/customers/{id}",
+                                               "/v1/customers:batchGet",
+                                               "/v1/segments",
+                                               "/v1/segments/{id}/customers",
+                                               "/v1/model",
+                                               "/v1/drift",
+                                               "/v1/drift/chart.svg",
+                                               "/v1/admin/retrain",
+                                               "/v1/admin/backup",
+                                               "/v1/cluster/rows",
+                                               "/v1/cluster/drift-table"};
+  return labels;
+}
+
 HttpResponse Api::Handle(const HttpRequest& req) const {
   const std::string& p = req.path;
   const bool get = req.method == "GET", post = req.method == "POST";

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,11 @@ class Api {
   StatusApi status_api_;                       // GET / and GET /v1/status
   std::unique_ptr<AudienceApi> audience_api_;  // GET /v1/segments/{id}/customers
 };
+
+// Every route label a reply of the Api carries (the `route` label of the HTTP metrics): the
+// paths of deploy/openapi.yaml, the two group-internal ones, and "other" for anything else.
+// Fixed, whatever the requests, so the metrics' label set is bounded.
+const std::set<std::string>& ApiRouteLabels();
 
 // Equal strings, in time that depends only on the length of `expected`.
 bool ConstantTimeEquals(const std::string& given, const std::string& expected);

@@ -40,7 +40,7 @@ AriChart::AriChart(int64_t from_ms, int64_t to_ms, double lowest)
   Add("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
       "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
       kWidth, kHeight, kWidth, kHeight);
-  Add("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+  Raw("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
 }
 
 void AriChart::DrawAxes(const std::string& title) {

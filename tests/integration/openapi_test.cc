@@ -452,6 +452,11 @@ TEST(OpenApiTest, LiveServersAnswerAsDocumented) {
       }
     }
   }
+  // The route labels of the metrics are the documented paths, plus "other" and the two
+  // group-internal routes (not part of the public API).
+  std::set<std::string> documented = {"other", "/v1/cluster/rows", "/v1/cluster/drift-table"};
+  for (const auto& path : spec["paths"]) documented.insert(path.first.as<std::string>());
+  EXPECT_EQ(ApiRouteLabels(), documented);
 }
 
 }  // namespace
