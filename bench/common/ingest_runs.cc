@@ -138,6 +138,7 @@ EndToEndResult EndToEnd(const std::string& brokers, const std::string& topic, si
   c.kafka.brokers = brokers;
   c.kafka.topics = {topic};
   c.kafka.group_id = (options.changelog ? "bench-changelog-" : "bench-") + std::to_string(run);
+  c.kafka.properties = options.kafka_properties;
   c.kafka.auto_offset_reset = "error";  // truncation by the mock's retention must fail loudly
   c.storage = options.storage;
   c.storage.path = dir;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "segd/ingest/raw_message.h"
@@ -28,6 +29,8 @@ struct IngestRunOptions {
   bool changelog = false;
   DevBroker* broker = nullptr;
   int partitions = 0;  // of the source topic
+  // End to end only: librdkafka properties for segd's consumer (config kafka.properties).
+  std::vector<std::pair<std::string, std::string>> kafka_properties;
 };
 
 // What EndToEndRate measured.

@@ -57,7 +57,18 @@ int main(int argc, char** argv) {
   app.add_flag("--no-kcat", no_kcat, "skip kcat");
   app.add_flag("--changelog", with_changelog,
                "also run segd with the changelog on, and restore it into a fresh store");
+  std::vector<std::string> properties;
+  app.add_option("--kafka-property", properties,
+                 "NAME=VALUE: a librdkafka property for segd's consumer (repeatable)");
   CLI11_PARSE(app, argc, argv);
+  for (const std::string& p : properties) {
+    const size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "--kafka-property %s: expected NAME=VALUE\n", p.c_str());
+      return 2;
+    }
+    options.kafka_properties.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
 
   auto history = HistoryOf(events);
   size_t bytes = 0;
