@@ -274,10 +274,10 @@ int RunDaemon(const SegdConfig& config, const RunOptions& options) {
     return 1;
   }
   // Segment changes and a group member's listings need the partition of a customer also
-  // without the changelog (which looked the count up above).
+  // without the changelog (which looked the count up above), brokers still starting or not.
   if ((*changes || config.cluster.enabled) && source_partitions == 0 &&
       !config.kafka.topics.front().starts_with("^")) {
-    auto n = KafkaTopicPartitions(config.kafka, config.kafka.topics.front(), 10000);
+    auto n = TopicPartitions(config.kafka, config.kafka.topics.front());
     if (n.ok()) source_partitions = *n;  // else: every stored customer counts as this one's
   }
   if (*changelog) {
